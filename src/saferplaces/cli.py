@@ -1,0 +1,334 @@
+"""The `saferplaces` command. Each command's help is its documentation.
+
+Commands stay thin: they parse options, call the package, and print tables (Rich) or JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from saferplaces import __version__
+from saferplaces.config import Workspace
+
+app = typer.Typer(
+    help=(
+        "Safer Places: the strategic assessment, plan and performance cycle of a Community "
+        "Safety Partnership, on data.police.uk open data.\n\n"
+        "State lives in a workspace folder (--workspace, or SAFERPLACES_HOME, or "
+        "~/.local/share/saferplaces): warehouse.duckdb holds police data and geography."
+    ),
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+)
+load_app = typer.Typer(help="Load data into the warehouse.", no_args_is_help=True)
+fetch_app = typer.Typer(help="Download data, then load it.", no_args_is_help=True)
+locality_app = typer.Typer(help="Named groups of LSOAs or wards, usable wherever an area is.",
+                           no_args_is_help=True)  # fmt: skip
+app.add_typer(load_app, name="load")
+app.add_typer(fetch_app, name="fetch")
+app.add_typer(locality_app, name="locality")
+
+console = Console()
+err = Console(stderr=True)
+
+
+class State:
+    workspace: Workspace = Workspace.resolve()
+
+
+state = State()
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"saferplaces {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    workspace: Annotated[
+        Path | None,
+        typer.Option("--workspace", "-w", help="Workspace folder.", envvar="SAFERPLACES_HOME"),
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    state.workspace = Workspace.resolve(workspace)
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"[bold red]Error:[/] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+def _warehouse(read_only: bool = False):
+    from saferplaces.warehouse.store import WarehouseError, connect
+
+    try:
+        return connect(state.workspace.ensure().warehouse_path, read_only=read_only)
+    except WarehouseError as exc:
+        raise _fail(str(exc)) from exc
+
+
+def _print_json(data) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+
+
+# --- load ------------------------------------------------------------------------------------
+
+
+@load_app.command("police")
+def load_police_cmd(
+    paths: Annotated[list[Path], typer.Argument(help="Zips, folders or .csv/.csv.gz files.")],
+    force: Annotated[
+        str | None, typer.Option(help="Force slug, when the file names do not say it.")
+    ] = None,
+    month: Annotated[
+        str | None, typer.Option(help="Month YYYY-MM, when the file names do not say it.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the load report as JSON.")] = False,
+) -> None:
+    """Load data.police.uk street, outcomes and stop-and-search files.
+
+    Accepts a data.police.uk download zip (custom download or full archive), a folder of
+    YYYY-MM-<force>-<kind>.csv files, or single .csv / .csv.gz files. Each (force, month, kind)
+    replaces any earlier copy in one transaction. Rows that fail a check are kept in `rejects`
+    with the file, line, field and reason. Exit code 1 if any file was refused.
+    """
+    from saferplaces.warehouse.police import load_police
+    from saferplaces.warehouse.store import WarehouseError
+
+    con = _warehouse()
+    with Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=as_json or not err.is_terminal,
+    ) as bar:
+        task = bar.add_task("Loading", total=None)
+
+        def progress(name: str, done: int, total: int, result) -> None:
+            bar.update(task, total=total, completed=done, description=f"Loading {Path(name).name}")
+
+        try:
+            report = load_police(con, list(paths), force=force, month=month, progress=progress)
+        except WarehouseError as exc:
+            raise _fail(str(exc)) from exc
+        finally:
+            con.close()
+    if as_json:
+        _print_json(
+            {
+                "totals": report.totals(),
+                "files": [r.__dict__ for r in report.results],
+                "skipped": [{"name": n, "reason": r} for n, r in report.skipped],
+            }
+        )
+    else:
+        _print_load_report(report)
+    if report.failed:
+        raise typer.Exit(1)
+
+
+def _print_load_report(report) -> None:
+    table = Table(title="Police files", show_lines=False)
+    for col in ("File", "Force", "Month", "Kind", "Result", "Rows", "Rejected"):
+        table.add_column(col, justify="right" if col in ("Rows", "Rejected") else "left")
+    for r in report.results:
+        colour = {"failed": "red", "unchanged": "dim", "skipped": "dim"}.get(r.action, "green")
+        table.add_row(
+            Path(r.file.split("!")[-1]).name, r.force or "", r.month or "", r.kind or "",
+            f"[{colour}]{r.action}[/]", f"{r.rows_accepted:,}", f"{r.rows_rejected:,}",
+        )  # fmt: skip
+    console.print(table)
+    for r in report.results:
+        if r.error and r.action == "failed":
+            err.print(f"[red]Refused:[/] {r.error}", highlight=False)
+        elif r.error:
+            console.print(f"[dim]Skipped {r.file}: {r.error}[/]", highlight=False)
+        for line in r.first_rejects:
+            console.print(f"  [yellow]rejected[/] {Path(r.file).name}: {line}", highlight=False)
+    for name, reason in report.skipped:
+        console.print(f"[dim]Not a police file, skipped: {name} ({reason})[/]", highlight=False)
+    t = report.totals()
+    console.print(
+        f"{t['loaded']} loaded, {t['unchanged']} unchanged, {t['failed']} refused; "
+        f"{t['rows_accepted']:,} rows accepted, {t['rows_rejected']:,} rejected "
+        "(see `saferplaces query \"SELECT * FROM rejects\"`)."
+    )
+
+
+@load_app.command("geography")
+def load_geography_cmd(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Newer ONS files of the same kinds (optional)."),
+    ] = None,
+) -> None:
+    """Load the reference data shipped with Safer Places (or newer ONS files).
+
+    Lookups (LSOA 2011/2021, ward, district, CSP, force area), Indices of Deprivation 2019 and
+    2025, Census 2021 population, rural–urban classification and boundaries. Replaces the
+    earlier reference data in one transaction.
+    """
+    from saferplaces.warehouse.geography import load_geography
+    from saferplaces.warehouse.store import WarehouseError
+
+    con = _warehouse()
+    try:
+        with console.status("Loading reference data"):
+            summary = load_geography(con, list(paths) if paths else None)
+    except (WarehouseError, ValueError) as exc:
+        raise _fail(str(exc)) from exc
+    finally:
+        con.close()
+    table = Table(title="Reference data")
+    table.add_column("Dataset")
+    table.add_column("Rows", justify="right")
+    for name, rows in (summary.items() if isinstance(summary, dict) else []):
+        table.add_row(str(name), f"{rows:,}" if isinstance(rows, int) else str(rows))
+    console.print(table)
+
+
+# --- looking at what is there ---------------------------------------------------------------
+
+
+@app.command()
+def status(
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """What the warehouse holds: force × month × kind coverage, gaps, totals, last loads."""
+    from saferplaces.warehouse.inventory import coverage
+
+    con = _warehouse(read_only=True)
+    try:
+        data = coverage(con)
+    finally:
+        con.close()
+    data["warehouse"] = str(state.workspace.warehouse_path)
+    if as_json:
+        _print_json(data)
+        return
+    console.print(f"Warehouse: {data['warehouse']}", highlight=False)
+    table = Table(title="Coverage (current loads)")
+    for col in ("Force", "Kind", "From", "To", "Months", "Rows", "Rejected", "Missing", "Partial"):
+        table.add_column(col, justify="right" if col in ("Months", "Rows", "Rejected") else "left")
+    for c in data["coverage"]:
+        missing = ", ".join(c["missing_months"]) or "none"
+        table.add_row(
+            c["force"], c["kind"], c["first_month"], c["last_month"], str(c["months_loaded"]),
+            f"{c['rows']:,}", f"{c['rejected']:,}",
+            f"[red]{missing}[/]" if c["missing_months"] else "none",
+            ", ".join(c["partial_months"]) or "none",
+        )  # fmt: skip
+    console.print(table)
+    t = data["totals"]
+    console.print(
+        f"Street records {t['street']:,} (no location {t['no_location']:,}, no LSOA "
+        f"{t['no_lsoa']:,}); outcomes {t['outcomes']:,}; stop and search {t['stop_search']:,}; "
+        f"rejected rows {t['rejects']:,}; loads {t['loads']:,}."
+    )
+    if data["latest_loads"]:
+        recent = Table(title="Latest loads")
+        for col in ("Id", "Force", "Month", "Kind", "Result", "Rows", "When"):
+            recent.add_column(col)
+        for r in data["latest_loads"]:
+            recent.add_row(
+                str(r["load_id"]), r["force"], r["month"], r["kind"], r["action"],
+                f"{r['accepted']:,}", r["finished_at"],
+            )  # fmt: skip
+        console.print(recent)
+
+
+@app.command()
+def areas(
+    level: Annotated[
+        str, typer.Option(help="lsoa, ward, lad (district), csp, pfa (force area) or locality.")
+    ] = "csp",
+    within: Annotated[
+        str | None, typer.Option(help="Only areas inside this area (code or name).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """List areas of one level, with population (Census 2021) and size."""
+    from saferplaces.warehouse.inventory import list_areas
+    from saferplaces.warehouse.store import WarehouseError
+
+    con = _warehouse(read_only=True)
+    try:
+        rows = list_areas(con, level, within)
+    except (WarehouseError, ValueError, LookupError) as exc:
+        raise _fail(str(exc)) from exc
+    finally:
+        con.close()
+    if as_json:
+        _print_json(rows)
+        return
+    table = Table(title=f"{len(rows):,} areas ({level})")
+    for col in ("Code", "Name", "District", "CSP", "Force area", "Population", "km²", "LSOAs"):
+        table.add_column(col, justify="right" if col in ("Population", "km²", "LSOAs") else "left")
+    for r in rows:
+        table.add_row(
+            r["code"], r["name"] or "", r["lad_code"] or "", r["csp_code"] or "",
+            r["pfa_code"] or "", f"{r['population'] or 0:,}", f"{r['area_km2'] or 0:,.1f}",
+            str(r["lsoa_count"]),
+        )  # fmt: skip
+    console.print(table)
+
+
+@app.command()
+def query(
+    sql: Annotated[str, typer.Argument(help="One SELECT statement over the documented views.")],
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="table, csv or json.")
+    ] = "table",
+    limit: Annotated[int, typer.Option(help="Most rows to print as a table.")] = 200,
+) -> None:
+    """Read-only SQL over the warehouse views.
+
+    Views: crimes, outcomes, stop_search, areas, area_lsoas, deprivation, population, loads,
+    rejects (README.md documents every column). Any write statement is refused.
+    """
+    import csv
+
+    from saferplaces.warehouse.store import WarehouseError, read_only_query
+
+    try:
+        rel, con = read_only_query(state.workspace.warehouse_path, sql)
+        columns = rel.columns
+        rows = rel.fetchall()
+        con.close()
+    except WarehouseError as exc:
+        raise _fail(str(exc)) from exc
+    if fmt == "json":
+        _print_json([dict(zip(columns, r, strict=True)) for r in rows])
+    elif fmt == "csv":
+        writer = csv.writer(sys.stdout)
+        writer.writerow(columns)
+        writer.writerows(rows)
+    elif fmt == "table":
+        table = Table(caption=f"{len(rows):,} rows" + (f", first {limit} shown" if len(rows) > limit else ""))
+        for c in columns:
+            table.add_column(c)
+        for r in rows[:limit]:
+            table.add_row(*("" if v is None else str(v) for v in r))
+        console.print(table)
+    else:
+        raise _fail("--format must be table, csv or json")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()
