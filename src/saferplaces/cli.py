@@ -330,5 +330,187 @@ def query(
         raise _fail("--format must be table, csv or json")
 
 
+# --- assessment --------------------------------------------------------------------------------
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    """Write to a temporary name beside the target, then rename: never a half-written file."""
+    import os
+    import tempfile
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@app.command()
+def assess(
+    area: Annotated[
+        str | None, typer.Argument(help="CSP, district, ward, force area or locality: code or name.")
+    ] = None,
+    start: Annotated[str | None, typer.Option("--from", help="First month, YYYY-MM.")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Last month, YYYY-MM.")] = None,
+    baseline: Annotated[
+        str, typer.Option(help="previous-year (same months a year earlier) or previous-period.")
+    ] = "previous-year",
+    out: Annotated[Path | None, typer.Option(help="Folder for assessment.json.")] = None,
+    allow_gaps: Annotated[
+        bool, typer.Option("--allow-gaps", help="Use the months present when some are missing.")
+    ] = False,
+    cell_size: Annotated[
+        float | None, typer.Option("--cell-size", help="Hotspot grid cell in metres (default: from the area).")
+    ] = None,
+    harm_weights: Annotated[
+        Path | None, typer.Option(help="CSV of harm weights per category (see harm_weights.md).")
+    ] = None,
+    priority_inputs: Annotated[
+        Path | None,
+        typer.Option(help="YAML/CSV of public concern, partnership capacity and factor weights."),
+    ] = None,
+    report: Annotated[
+        str | None, typer.Option(help="Also render documents: any of html,pdf,docx,csv,xlsx.")
+    ] = None,
+    schema: Annotated[
+        bool, typer.Option("--schema", help="Print the assessment JSON Schema and stop.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the assessment JSON.")] = False,
+) -> None:
+    """Produce the strategic assessment for an area and period.
+
+    Writes OUT/assessment.json (one typed, versioned model; schema: `--schema`) and prints a
+    summary: crime and ASB against the baseline with significance, peers, places, hotspots,
+    priority localities, emerging issues and recommended priorities. The same inputs give the
+    same JSON apart from `generated_at`.
+    """
+    from saferplaces.assessment import AssessmentError, json_schema
+    from saferplaces.assessment import assess as run_assessment
+    from saferplaces.assessment.inputs import InputError
+    from saferplaces.assessment.periods import PeriodError
+    from saferplaces.warehouse.store import WarehouseError
+
+    if schema:
+        _print_json(json_schema())
+        return
+    if not (area and start and end):
+        raise _fail("Give AREA, --from YYYY-MM and --to YYYY-MM (or --schema).")
+    con = _warehouse(read_only=True)
+    try:
+        with console.status(f"Assessing {area}"):
+            result = run_assessment(
+                area, start, end, baseline, con=con, allow_gaps=allow_gaps,
+                cell_size_m=cell_size, harm_weights=harm_weights, priority_inputs=priority_inputs,
+            )  # fmt: skip
+    except (AssessmentError, InputError, PeriodError, WarehouseError) as exc:
+        raise _fail(str(exc)) from exc
+    finally:
+        con.close()
+    out_dir = out or Path(f"assessment-{result.area.code}-{start}-{end}")
+    text = result.to_json()
+    _write_atomic(out_dir / "assessment.json", text)
+    if as_json:
+        sys.stdout.write(text + "\n")
+    else:
+        _print_assessment(result)
+        console.print(f"\nWrote {out_dir / 'assessment.json'}", highlight=False)
+    if report:
+        from saferplaces.reports import render_formats
+
+        for written in render_formats(out_dir / "assessment.json", report, out_dir):
+            console.print(f"Wrote {written}", highlight=False)
+
+
+def _print_assessment(a) -> None:
+    o = a.overview
+    console.rule(f"{a.area.name} ({a.area.code}): {a.period.start} to {a.period.end}")
+    console.print(
+        f"Population {a.area.population:,} · {a.area.lsoa_count} LSOAs · forces "
+        f"{', '.join(a.area.forces)} · baseline {a.baseline.start} to {a.baseline.end}",
+        highlight=False,
+    )
+    for block in (o.crime, o.asb):
+        console.print(f"• {block.statement} Rate {block.rate_per_1000} per 1,000 a year.",
+                      highlight=False)  # fmt: skip
+    for c in o.comparators:
+        if c.crime:
+            console.print(f"  Reference: {c.area.name} crime rate {c.crime.rate_per_1000} per "
+                          f"1,000 ({c.crime.direction}).", highlight=False)  # fmt: skip
+    if a.peers:
+        for r in a.peers.ranks:
+            console.print(f"  Peers: {r.measure} ranks {r.rank} of {r.of} (peer median "
+                          f"{r.peer_median}).", highlight=False)  # fmt: skip
+    table = Table(title="By category")
+    for col in ("Category", "Count", "Baseline", "Change", "p", "Rate/1,000"):
+        table.add_column(col, justify="left" if col == "Category" else "right")
+    for c in a.categories:
+        table.add_row(
+            c.category, f"{c.count:,}", f"{c.baseline_count:,}",
+            "n/a" if c.percent_change is None else f"{c.percent_change:+.1f}%",
+            "n/a" if c.p_value is None else f"{c.p_value:.3f}", f"{c.rate_per_1000 or 0:.2f}",
+        )  # fmt: skip
+    console.print(table)
+    sel = [p for p in a.priority_localities.localities if p.selected]
+    console.print(f"Priority localities ({a.priority_localities.threshold_rule}): "
+                  + (", ".join(p.area.name for p in sel) or "none selected"), highlight=False)  # fmt: skip
+    console.print("Recommended priorities: " + ", ".join(
+        f"{p.theme} ({p.total:.2f})" for p in a.recommended_priorities.priorities if p.recommended),
+        highlight=False)  # fmt: skip
+    console.print(f"Hotspots: {a.hotspots.hot_cells} hot cells of {a.hotspots.rows * a.hotspots.cols:,} "
+                  f"({a.hotspots.cell_size_m:g} m grid); emerging issues: {len(a.emerging_issues)}.",
+                  highlight=False)  # fmt: skip
+    for caveat in a.data_quality.caveats[:2]:
+        console.print(f"[yellow]Caveat:[/] {caveat}", highlight=False)
+
+
+@app.command()
+def compare(
+    areas_: Annotated[list[str], typer.Argument(metavar="AREA...", help="Two or more areas.")],
+    start: Annotated[str, typer.Option("--from", help="First month, YYYY-MM.")],
+    end: Annotated[str, typer.Option("--to", help="Last month, YYYY-MM.")],
+    baseline: Annotated[str, typer.Option(help="previous-year or previous-period.")] = "previous-year",
+    allow_gaps: Annotated[bool, typer.Option("--allow-gaps")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """Headline figures for several areas side by side."""
+    from saferplaces.assessment import AssessmentError
+    from saferplaces.assessment.compare import compare_areas
+
+    con = _warehouse(read_only=True)
+    try:
+        rows = compare_areas(con, areas_, start, end, baseline, allow_gaps=allow_gaps)
+    except AssessmentError as exc:
+        raise _fail(str(exc)) from exc
+    finally:
+        con.close()
+    if as_json:
+        _print_json(rows)
+        return
+    table = Table(title=f"{start} to {end} against {baseline}")
+    for col in ("Area", "Population", "Crime", "Change", "p", "Crime/1,000", "ASB", "ASB change",
+                "ASB/1,000", "Harm/1,000"):  # fmt: skip
+        table.add_column(col, justify="left" if col == "Area" else "right")
+    for r in rows:
+        table.add_row(
+            f"{r['name']} ({r['code']})", f"{r['population']:,}", f"{r['crime']:,}",
+            _pct(r["crime_change_percent"]), _p(r["crime_p_value"]), f"{r['crime_rate_per_1000']}",
+            f"{r['asb']:,}", _pct(r["asb_change_percent"]), f"{r['asb_rate_per_1000']}",
+            f"{r['harm_per_1000']}",
+        )  # fmt: skip
+    console.print(table)
+
+
+def _pct(v) -> str:
+    return "n/a" if v is None else f"{v:+.1f}%"
+
+
+def _p(v) -> str:
+    return "n/a" if v is None else f"{v:.3f}"
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()
