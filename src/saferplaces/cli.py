@@ -512,5 +512,45 @@ def _p(v) -> str:
     return "n/a" if v is None else f"{v:.3f}"
 
 
+@app.command()
+def demo(
+    serve: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Start the web app at the end.")
+    ] = True,
+    port: Annotated[int, typer.Option(help="Port for the web app.")] = 8000,
+) -> None:
+    """Load the bundled real Staffordshire data, assess Tamworth, render the documents, load
+    the demo partnership records, and start the web app (unless --no-serve)."""
+    from saferplaces.demo import run_demo
+
+    home = state.workspace.ensure().home
+    console.print(f"Workspace: {home}", highlight=False)
+    done = run_demo(home, say=lambda s: console.print(s, highlight=False))
+    _print_assessment(done["result"])
+    written = [done["assessment"]]
+    try:
+        from saferplaces.reports import render_formats
+    except ImportError:
+        render_formats = None
+    if render_formats is not None:
+        with console.status("Rendering the assessment (HTML, PDF, Word, open data)"):
+            written += render_formats(done["assessment"], "html,pdf,docx,csv,committee",
+                                      done["out"], workspace=home)  # fmt: skip
+    console.rule("Where to look")
+    for path in written:
+        console.print(f"  {path}", highlight=False)
+    console.print(f"  Query the warehouse: .venv/bin/saferplaces -w {home} query "
+                  "\"SELECT csp_name, count(*) FROM crimes GROUP BY 1 ORDER BY 2 DESC\"",
+                  highlight=False)  # fmt: skip
+    from saferplaces.web import commands as web
+
+    info = web.load_demo(workspace=home)
+    if serve:
+        console.print(f"  Web app: http://127.0.0.1:{port}/partnerships/ — sign in as "
+                      f"{info.get('username', 'see above')} / {info.get('password', 'see above')}",
+                      highlight=False)  # fmt: skip
+        web.serve(port=port, workspace=home)
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()
