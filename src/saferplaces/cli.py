@@ -203,6 +203,181 @@ def load_geography_cmd(
     console.print(table)
 
 
+# --- fetch and localities (warehouse) ---------------------------------------------------------
+
+
+@fetch_app.command("police")
+def fetch_police_cmd(
+    force: Annotated[
+        list[str], typer.Option("--force", help="Force slug or name (repeat for several).")
+    ],
+    from_month: Annotated[str, typer.Option("--from", help="First month, YYYY-MM.")],
+    to_month: Annotated[str, typer.Option("--to", help="Last month, YYYY-MM.")],
+    kind: Annotated[
+        list[str] | None,
+        typer.Option(help="street, outcomes or stop-and-search (repeat; default all)."),
+    ] = None,
+    base_url: Annotated[
+        str, typer.Option("--base-url", help="Where the archives are (for mirrors and tests).")
+    ] = "https://data.police.uk",
+    retries: Annotated[int, typer.Option(help="Resume attempts after a dropped connection.")] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Download data.police.uk archive zips covering the months, then load the forces' files.
+
+    Uses the archive downloads (<base-url>/data/archive/YYYY-MM.zip: all forces, 36 months up to
+    that month). Downloads resume after a dropped connection (also across runs: the partial
+    file is kept in the workspace's downloads folder); every member's checksum is verified and
+    the archive's SHA-256 recorded before anything is loaded; a corrupt download is refused.
+    Custom downloads made on data.police.uk cannot be fetched: load their zip with
+    `saferplaces load police`.
+    """
+    from rich.progress import DownloadColumn, TransferSpeedColumn
+
+    from saferplaces.warehouse.fetch import fetch_police
+    from saferplaces.warehouse.store import WarehouseError
+
+    con = _warehouse()
+    with Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=as_json or not err.is_terminal,
+    ) as bar:
+
+        def download_progress(url: str):
+            task = bar.add_task(f"Downloading {url.rsplit('/', 1)[-1]}", total=None)
+            return lambda done, total: bar.update(task, completed=done, total=total)
+
+        load_task = bar.add_task("Loading", total=None, visible=False)
+
+        def load_progress(name: str, done: int, total: int, result) -> None:
+            bar.update(load_task, visible=True, total=total, completed=done,
+                       description=f"Loading {Path(name).name}")  # fmt: skip
+
+        try:
+            report = fetch_police(
+                con, state.workspace.downloads, force, from_month, to_month, kinds=kind,
+                base_url=base_url, download_progress=download_progress,
+                load_progress=load_progress, retries=retries,
+            )  # fmt: skip
+        except WarehouseError as exc:
+            raise _fail(str(exc)) from exc
+        finally:
+            con.close()
+    if as_json:
+        _print_json(
+            {
+                "downloads": [d.__dict__ for d in report.downloads],
+                "loads": [
+                    {"totals": r.totals(), "files": [f.__dict__ for f in r.results]}
+                    for r in report.loads
+                ],
+            }
+        )
+    else:
+        for d in report.downloads:
+            how = "already here" if d.reused else ("resumed" if d.resumed else "downloaded")
+            console.print(
+                f"{d.url}: {how}, {d.size:,} bytes, SHA-256 {d.sha256} → {d.path}", highlight=False
+            )
+        for r in report.loads:
+            _print_load_report(r)
+    if any(r.failed for r in report.loads):
+        raise typer.Exit(1)
+
+
+@load_app.command("localities")
+def load_localities_cmd(
+    path: Annotated[Path, typer.Argument(help="CSV (locality,code) or GeoJSON of polygons.")],
+    replace: Annotated[
+        bool, typer.Option(help="Redefine localities that already exist.")
+    ] = False,
+) -> None:
+    """Define localities from a file: a CSV with columns locality,code (LSOA 2021 or ward codes)
+    or a GeoJSON of polygons in WGS84 (members: the LSOAs whose centroid falls inside)."""
+    from saferplaces.warehouse.localities import load_localities
+    from saferplaces.warehouse.store import WarehouseError
+
+    con = _warehouse()
+    try:
+        locs = load_localities(con, path, replace=replace)
+    except WarehouseError as exc:
+        raise _fail(str(exc)) from exc
+    finally:
+        con.close()
+    for loc in locs:
+        console.print(f"{loc.code}  {loc.name}: {len(loc.lsoas)} LSOAs", highlight=False)
+
+
+@locality_app.command("add")
+def locality_add(
+    name: Annotated[str, typer.Argument(help='The name, e.g. "Burton Town & Uxbridge".')],
+    lsoa: Annotated[list[str] | None, typer.Option(help="An LSOA 2021 code (repeat).")] = None,
+    ward: Annotated[list[str] | None, typer.Option(help="A ward code (repeat).")] = None,
+    description: Annotated[str | None, typer.Option(help="Why this locality.")] = None,
+    replace: Annotated[bool, typer.Option(help="Redefine it if it exists.")] = False,
+) -> None:
+    """Define a locality from LSOA and ward codes; it is then usable wherever an area is."""
+    from saferplaces.warehouse.localities import add_locality
+    from saferplaces.warehouse.store import WarehouseError
+
+    con = _warehouse()
+    try:
+        loc = add_locality(con, name, lsoa or [], ward or [], description, replace=replace)
+    except WarehouseError as exc:
+        raise _fail(str(exc)) from exc
+    finally:
+        con.close()
+    console.print(f"{loc.code}  {loc.name}: {len(loc.lsoas)} LSOAs", highlight=False)
+
+
+@locality_app.command("list")
+def locality_list(
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """The localities defined, with their size."""
+    from saferplaces.warehouse.localities import list_localities
+
+    con = _warehouse(read_only=True)
+    try:
+        rows = list_localities(con)
+    finally:
+        con.close()
+    if as_json:
+        _print_json(rows)
+        return
+    table = Table(title=f"{len(rows)} localities")
+    for col in ("Code", "Name", "LSOAs", "Population", "Districts", "Source"):
+        table.add_column(col, justify="right" if col in ("LSOAs", "Population") else "left")
+    for r in rows:
+        table.add_row(r["code"], r["name"], str(r["lsoa_count"]), f"{r['population'] or 0:,}",
+                      r["districts"] or "", r["source"] or "")  # fmt: skip
+    console.print(table)
+
+
+@locality_app.command("remove")
+def locality_remove(
+    name: Annotated[str, typer.Argument(help="Name or LOC: code.")],
+) -> None:
+    """Delete a locality."""
+    from saferplaces.warehouse.localities import remove_locality
+    from saferplaces.warehouse.store import WarehouseError
+
+    con = _warehouse()
+    try:
+        code = remove_locality(con, name)
+    except WarehouseError as exc:
+        raise _fail(str(exc)) from exc
+    finally:
+        con.close()
+    console.print(f"Removed {code}.", highlight=False)
+
+
 # --- looking at what is there ---------------------------------------------------------------
 
 
@@ -304,15 +479,26 @@ def query(
     """
     import csv
 
+    import duckdb
+
     from saferplaces.warehouse.store import WarehouseError, read_only_query
 
+    if fmt not in ("table", "csv", "json"):
+        raise _fail("--format must be table, csv or json")
     try:
         rel, con = read_only_query(state.workspace.warehouse_path, sql)
-        columns = rel.columns
-        rows = rel.fetchall()
-        con.close()
     except WarehouseError as exc:
         raise _fail(str(exc)) from exc
+    try:
+        if rel is None:
+            raise _fail("The statement returned no rows; give a SELECT over the views.")
+        columns = rel.columns
+        rows = rel.fetchall()
+    except duckdb.Error as exc:
+        # Errors found while running (a bad cast, say) surface here, not when parsing.
+        raise _fail(f"The query failed: {str(exc).strip().splitlines()[0]}") from exc
+    finally:
+        con.close()
     if fmt == "json":
         _print_json([dict(zip(columns, r, strict=True)) for r in rows])
     elif fmt == "csv":
@@ -413,6 +599,7 @@ def assess(
     out_dir = out or Path(f"assessment-{result.area.code}-{start}-{end}")
     text = result.to_json()
     _write_atomic(out_dir / "assessment.json", text)
+    _write_atomic(out_dir / "assessment.schema.json", json.dumps(json_schema(), indent=2))
     if as_json:
         sys.stdout.write(text + "\n")
     else:
