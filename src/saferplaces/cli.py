@@ -198,7 +198,7 @@ def load_geography_cmd(
     table = Table(title="Reference data")
     table.add_column("Dataset")
     table.add_column("Rows", justify="right")
-    for name, rows in (summary.items() if isinstance(summary, dict) else []):
+    for name, rows in sorted(summary.get("tables", {}).items()):
         table.add_row(str(name), f"{rows:,}" if isinstance(rows, int) else str(rows))
     console.print(table)
 

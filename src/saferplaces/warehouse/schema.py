@@ -86,14 +86,29 @@ CREATE TABLE IF NOT EXISTS ref_deprivation (
     imd_score DOUBLE,
     imd_rank INTEGER,
     imd_decile INTEGER,
+    -- Domains: housing = barriers to housing and services; environment = living environment.
+    -- Income and employment scores are rates (0.07 = 7%). IoD2019 has no other domain scores.
+    income_score DOUBLE,
     income_rank INTEGER,
+    income_decile INTEGER,
+    employment_score DOUBLE,
     employment_rank INTEGER,
+    employment_decile INTEGER,
+    education_score DOUBLE,
     education_rank INTEGER,
+    education_decile INTEGER,
+    health_score DOUBLE,
     health_rank INTEGER,
+    health_decile INTEGER,
+    crime_score DOUBLE,
     crime_rank INTEGER,
+    crime_decile INTEGER,
+    housing_score DOUBLE,
     housing_rank INTEGER,
+    housing_decile INTEGER,
+    environment_score DOUBLE,
     environment_rank INTEGER,
-    crime_decile INTEGER
+    environment_decile INTEGER
 );
 
 -- Boundaries in British National Grid, WKB.
