@@ -707,7 +707,10 @@ def demo(
     port: Annotated[int, typer.Option(help="Port for the web app.")] = 8000,
 ) -> None:
     """Load the bundled real Staffordshire data, assess Tamworth, render the documents, load
-    the demo partnership records, and start the web app (unless --no-serve)."""
+    the demo partnership records and start the web app.
+
+    Pass --no-serve to stop before starting the web app.
+    """
     from saferplaces.demo import run_demo
 
     home = state.workspace.ensure().home
@@ -731,12 +734,49 @@ def demo(
                   highlight=False)  # fmt: skip
     from saferplaces.web import commands as web
 
-    info = web.load_demo(workspace=home)
+    console.rule("The partnership workspace")
+    web.load_demo(workspace=home)
     if serve:
-        console.print(f"  Web app: http://127.0.0.1:{port}/partnerships/ — sign in as "
-                      f"{info.get('username', 'see above')} / {info.get('password', 'see above')}",
-                      highlight=False)  # fmt: skip
+        console.print(f"Starting the web app on http://127.0.0.1:{port}/partnerships/ "
+                      "(Ctrl+C to stop).", highlight=False)  # fmt: skip
         web.serve(port=port, workspace=home)
+
+
+@app.command()
+def serve(
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+) -> None:
+    """Run the partnership workspace web app (plan, work plan, performance, board pack).
+
+    Migrates the workspace database first. Records go to workspace.sqlite3 in the workspace
+    folder, or to PostgreSQL when DATABASE_URL says so.
+    """
+    from saferplaces.web import commands as web
+
+    web.serve(host=host, port=port, workspace=state.workspace.ensure().home)
+
+
+@app.command()
+def createuser(
+    email: Annotated[str, typer.Argument(help="Sign-in e-mail address.")],
+    password: Annotated[
+        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)
+    ],
+    full_name: Annotated[str, typer.Option(help="Name shown in the app.")] = "",
+    job_title: Annotated[str, typer.Option(help="Role title, e.g. Community Safety Manager.")] = "",
+    organisation: Annotated[str, typer.Option(help="Organisation the person works for.")] = "",
+    administrator: Annotated[
+        bool, typer.Option("--administrator", help="Can see and manage every partnership.")
+    ] = False,
+) -> None:
+    """Add a person who can sign in to the web app."""
+    from saferplaces.web import commands as web
+
+    pk = web.createuser(email, password, full_name=full_name, job_title=job_title,
+                        organisation=organisation, superuser=administrator,
+                        workspace=state.workspace.ensure().home)  # fmt: skip
+    console.print(f"Created {email} (id {pk}).", highlight=False)
 
 
 if __name__ == "__main__":  # pragma: no cover
