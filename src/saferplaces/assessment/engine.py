@@ -37,6 +37,7 @@ ASB = "Anti-social behaviour"
 SNAP_FLOOR_M = 150.0  # data.police.uk snaps to map points ~150 m apart in towns
 CELL_DIVISOR = 150.0  # Chainey (2013): cell size ≈ shorter side of the area's extent / 150
 FDR_ALPHA = 0.05
+BANDWIDTH_CELLS = 5  # quartic kernel search radius, in cell widths
 LOCALITY_THRESHOLD = 150.0
 PEERS_K = 5
 OGL = (
@@ -856,8 +857,10 @@ class Engine:
         )
         counts = hotspots.count_points(e[located], n[located], grid).counts
         gi = hotspots.gi_star(counts, mask=in_area)
+        # The normal-reference rule gives kilometres for a whole district, smoothing away the
+        # street-level pattern; a stated multiple of the cell keeps the surface local.
         density, bandwidth = (
-            hotspots.quartic_kde(e[located], n[located], grid)
+            hotspots.quartic_kde(e[located], n[located], grid, bandwidth=BANDWIDTH_CELLS * size)
             if located.sum() >= 2 else (np.zeros(grid.shape), 0.0)
         )  # fmt: skip
         months = self.cov_now.present
@@ -1320,7 +1323,7 @@ class Engine:
                                "B 57, 289–300."),
             m.Method(name="Quartic kernel density", used_for="Density surface",
                      reference="Chainey, S. & Ratcliffe, J. (2005). GIS and Crime Mapping. Wiley.",
-                     parameters={"bandwidth": "normal reference rule on both axes"}),
+                     parameters={"bandwidth": f"{BANDWIDTH_CELLS} × cell size (search radius)"}),
             m.Method(name="Space-time hotspot classes", used_for="Persistent/emerging/former",
                      reference="Chainey, S. (2014), after sfhotspot (Ashby) without its known "
                                "off-by-one in the recent window.",
