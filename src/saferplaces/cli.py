@@ -655,6 +655,40 @@ def _print_assessment(a) -> None:
 
 
 @app.command()
+def report(
+    assessment: Annotated[Path, typer.Argument(help="assessment.json (or the folder holding it).")],
+    formats: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            help="Any of html,pdf,docx,csv,xlsx,committee (comma-separated), or all.",
+        ),
+    ] = "html,pdf,docx",
+    out: Annotated[
+        Path | None, typer.Option(help="Folder for the documents (default: beside the file).")
+    ] = None,
+) -> None:
+    """Render an assessment as documents: HTML, PDF, Word, open data, committee report.
+
+    HTML is one self-contained, accessible file; PDF is A4 with contents and page numbers; Word
+    uses real heading styles; csv/xlsx are the published figures with small numbers
+    suppressed; committee is a 2–4 page cover report (Word and PDF) with placeholders for the
+    officer. Maps use the workspace's boundaries (else those shipped with Safer Places).
+    """
+    from saferplaces.reports import ReportError, render_formats
+
+    out_dir = out or (assessment if assessment.is_dir() else assessment.parent)
+    try:
+        with console.status("Rendering"):
+            written = render_formats(assessment, formats, out_dir, workspace=state.workspace.home)
+    except ReportError as exc:
+        raise _fail(str(exc)) from exc
+    for path in written:
+        console.print(f"Wrote {path}", highlight=False)
+
+
+@app.command()
 def compare(
     areas_: Annotated[list[str], typer.Argument(metavar="AREA...", help="Two or more areas.")],
     start: Annotated[str, typer.Option("--from", help="First month, YYYY-MM.")],

@@ -1,0 +1,215 @@
+"""The committee cover report (Word and PDF), in the shape councils use.
+
+Modelled on the seed reports (Tamworth, Spelthorne, Telford and Wrekin, Staffordshire): a
+header block, purpose, recommendations, a short summary of priorities and performance with
+reference points, implications (resources, legal, equalities, and the rest) and the list of
+appendices. What only the officer can know — the meeting, the report's author, the money, the
+equality impact — is left as highlighted placeholders to complete. Two to four pages.
+"""
+
+from __future__ import annotations
+
+from saferplaces.assessment import model as m
+from saferplaces.reports import fmt
+from saferplaces.reports.blocks import (
+    Bullets,
+    Cell,
+    Column,
+    Document,
+    Para,
+    Run,
+    Section,
+    Table,
+)
+from saferplaces.reports.content import LEVELS, _has_ew, comparators, labels
+
+
+def todo(text: str) -> Run:
+    return Run(f"[{text}]", placeholder=True)
+
+
+def _perf_rows(a: m.Assessment) -> list[list]:
+    rows = []
+    rank = {r.measure: r for r in (a.peers.ranks if a.peers else [])}
+    for label, block, key in (("Crime (excluding ASB)", a.overview.crime, "crime rate per 1,000"),
+                              ("Anti-social behaviour", a.overview.asb, "ASB rate per 1,000")):  # fmt: skip
+        comps = "; ".join(
+            f"{c.area.name} {fmt.rate(getattr(c, 'crime' if key.startswith('crime') else 'asb').rate_per_1000)}"
+            for c in comparators(a)
+            if getattr(c, "crime" if key.startswith("crime") else "asb") is not None
+        )
+        r = rank.get(key)
+        rows.append([
+            label, fmt.count(block.count), fmt.rate(block.rate_per_1000),
+            f"{fmt.signed_pct(block.percent_change)} ({fmt.p_value(block.p_value)})",
+            "yes" if block.significant else "no",
+            comps or fmt.NA,
+            f"{fmt.rank(r.rank, r.of)}" if r and r.rank else fmt.NA,
+        ])  # fmt: skip
+    return rows
+
+
+def build_committee(a: m.Assessment, files: dict[str, str] | None = None) -> Document:
+    """``files`` names the appendices produced alongside (format → file name)."""
+    files = files or {}
+    lab = labels(a)
+    area = a.area.name
+    title = f"{area} Community Safety Strategic Assessment {lab.period}"
+    rec = [p for p in a.recommended_priorities.priorities if p.recommended]
+    sel = [x for x in a.priority_localities.localities if x.selected]
+
+    purpose = Section("purpose", "Purpose").add(Para(
+        f"To present the findings of the {area} community safety strategic assessment for "
+        f"{lab.period} and the priorities it recommends for the Community Safety Partnership "
+        "plan, so that the Committee can scrutinise the partnership's work and comment before "
+        "the priorities are agreed."))  # fmt: skip
+
+    recommendations = Section("recommendations", "Recommendations").add(
+        Para("It is recommended that the Committee:"),
+        Bullets([
+            "notes the findings of the strategic assessment at Appendix 1;",
+            "considers the recommended priorities in section 4 and gives any feedback that will "
+            "help the partnership deliver them;",
+            [Run("endorses "), todo("the priorities for the partnership plan / refers them to "
+                                    "Cabinet on DATE — officer to complete")],
+        ], ordered=True),
+    )  # fmt: skip
+
+    crime, asb = a.overview.crime, a.overview.asb
+    summary = Section("summary", "Executive summary").add(
+        Para(f"The Crime and Disorder Act 1998 and its 2007 regulations require the partnership "
+             f"to assess crime, disorder and anti-social behaviour each year and to set its "
+             f"priorities from that assessment. This assessment covers {area} "
+             f"({LEVELS.get(a.area.level, a.area.level)}, {fmt.count(a.area.population)} "
+             f"residents) for {lab.period}, compared with {lab.baseline}, using police-recorded "
+             "crime and ASB from data.police.uk."),
+        Bullets([
+            [Run("Crime: ", bold=True), Run(crime.statement)],
+            [Run("Anti-social behaviour: ", bold=True), Run(asb.statement)],
+            *[[Run(f"{c.area.name}: ", bold=True),
+               Run(f"crime {fmt.rate(c.crime.rate_per_1000)} per 1,000 residents a year, "
+                   f"{fmt.change_phrase(c.crime.direction, c.crime.percent_change, c.crime.significant, c.crime.p_value)}.")]
+              for c in comparators(a) if c.crime is not None],
+            *([] if _has_ew(a) else [[Run("England and Wales: ", bold=True),
+                                      Run("no reference point in this assessment (the national "
+                                          "data was not loaded).")]]),
+        ]),
+    )  # fmt: skip
+
+    changes = [c for c in a.categories if c.significant]
+    priorities = Section("priorities", "Recommended priorities").add(
+        Para("The assessment scores each crime type and ASB from 1 (low) to 5 (high) on harm, "
+             "volume against similar areas, trend, vulnerability and concentration (a "
+             "MoRiLE-style matrix; the weights are the partnership's to change). It recommends:"),
+        Table(
+            "Recommended priorities",
+            [Column("Rank", True), Column("Priority"), Column("Score (of 5)", True),
+             Column("Scored high (4 or 5) on")],
+            [[str(p.rank), Cell(p.theme, bold=True), fmt.number(p.total),
+              ", ".join(_factor(sc.factor) for sc in p.scores if sc.score is not None and sc.score >= 4)
+              or "–"] for p in rec],
+            row_headers=False, compact=True,
+        ),
+        Para([Run("Priority localities: ", bold=True),
+              Run(fmt.join_names([x.area.name for x in sel], 10) + " (" +
+                  a.priority_localities.threshold_rule + ")." if sel else
+                  "no locality passed the threshold.")]),
+        Para(["Public concern and the partnership's capacity are not yet scored: ",
+              todo("officer to add the results of the public consultation and partners' views")]
+             if not a.recommended_priorities.inputs_file else
+             f"Public concern and capacity scores come from {a.recommended_priorities.inputs_file}."),
+    )  # fmt: skip
+
+    performance = Section("performance", "Summary of performance").add(
+        Table(
+            f"{area}: {lab.period} against {lab.baseline}",
+            [Column("Measure"), Column("Number", True), Column("Per 1,000 a year", True),
+             Column("Change", True), Column("More than chance?"), Column("Reference areas (per 1,000)"),
+             Column("Rank among similar areas")],
+            _perf_rows(a), compact=True,
+        ),
+        Table(
+            "Statistically significant changes by category",
+            [Column("Category"), Column("Number", True), Column("Change", True), Column("p-value", True)],
+            [[c.category, fmt.count(c.count), fmt.signed_pct(c.percent_change), fmt.p_value(c.p_value)]
+             for c in changes] or [["None", "–", "–", "–"]],
+            compact=True,
+        ),
+        Para([Run("Caveat: ", bold=True), Run(a.data_quality.caveats[0] if a.data_quality.caveats else "None.")],
+             style="note"),
+    )  # fmt: skip
+
+    implications = Section("implications", "Implications")
+    implications.sub(Section("resources", "Resources and finance").add(Para([
+        todo("Officer to complete: the budgets that fund the priorities (for example the "
+             "Police and Crime Commissioner's locality fund and council community safety "
+             "budget), and any new resource the priorities need."),
+    ])))  # fmt: skip
+    implications.sub(Section("legal", "Legal").add(Para(
+        "Sections 5 to 7 of the Crime and Disorder Act 1998 require the responsible authorities "
+        "to formulate and implement a strategy to reduce crime and disorder, informed by an "
+        "annual strategic assessment (Crime and Disorder (Formulation and Implementation of "
+        "Strategy) Regulations 2007, as amended). Section 17 requires the council to consider "
+        "crime and disorder in all it does. Section 19 of the Police and Justice Act 2006 gives "
+        "the council's crime and disorder committee its scrutiny role."), Para([
+        todo("Legal officer to confirm or add to these implications.")])))  # fmt: skip
+    implications.sub(Section("equalities", "Equalities").add(Para([
+        todo("Officer to complete: the equality impact assessment of the priorities. The "
+             "police open data is not broken down by age, sex, ethnicity or other protected "
+             "characteristics, so the assessment cannot show differences between groups."),
+    ])))  # fmt: skip
+    implications.sub(Section("other", "Risk, data protection and sustainability").add(Para([
+        Run("The assessment uses published open data only and holds no personal data. "),
+        todo("Officer to add risks to delivery and any other implications."),
+    ])))  # fmt: skip
+
+    appendix_items = [
+        f"Appendix 1: {area} strategic assessment, {lab.period}"
+        + (f" ({files['pdf']})" if "pdf" in files else ""),
+    ]
+    if "xlsx" in files or "csv" in files:
+        appendix_items.append("Appendix 2: open data tables with small numbers suppressed ("
+                              + (files.get("xlsx") or files.get("csv", "")) + ")")  # fmt: skip
+    appendices = Section("appendices", "Appendices and background papers").add(
+        Bullets(appendix_items),
+        Para(["Background papers: ", todo("officer to list, or 'None'")]),
+        Para(f"Figures produced with Safer Places {a.provenance.software_version} on "
+             f"{fmt.timestamp(a.generated_at)}. {a.provenance.licence}", style="note"),
+    )  # fmt: skip
+
+    meta = [
+        ("Meeting", [todo("Committee name")]),
+        ("Date", [todo("Date of meeting")]),
+        (
+            "Report of",
+            [
+                todo("Portfolio holder for community safety"),
+                Run(" / "),
+                todo("Assistant director responsible"),
+            ],
+        ),
+        ("Report author", [todo("Name, job title, email, telephone")]),
+        ("Wards affected", "All wards"),
+        ("Exempt information", [Run("None "), todo("officer to confirm")]),
+        ("Key decision", [todo("Yes / No")]),
+    ]
+    return Document(
+        title=title,
+        subtitle="Report to committee",
+        running_header=f"{title}: committee report",
+        meta=meta,  # type: ignore[arg-type]
+        sections=[
+            purpose,
+            recommendations,
+            summary,
+            priorities,
+            performance,
+            implications,
+            appendices,
+        ],
+        kind_label="Committee report",
+    ).number()
+
+
+def _factor(name: str) -> str:
+    return name.replace("_", " ")
