@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from saferplaces import __version__
+from saferplaces import __version__, atomic
 from saferplaces.config import Workspace
 
 app = typer.Typer(
@@ -519,22 +519,6 @@ def query(
 # --- assessment --------------------------------------------------------------------------------
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    """Write to a temporary name beside the target, then rename: never a half-written file."""
-    import os
-    import tempfile
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 @app.command()
 def assess(
     area: Annotated[
@@ -560,7 +544,8 @@ def assess(
         typer.Option(help="YAML/CSV of public concern, partnership capacity and factor weights."),
     ] = None,
     report: Annotated[
-        str | None, typer.Option(help="Also render documents: any of html,pdf,docx,csv,xlsx.")
+        str | None,
+        typer.Option(help="Also render documents: any of html,pdf,docx,csv,xlsx,committee."),
     ] = None,
     schema: Annotated[
         bool, typer.Option("--schema", help="Print the assessment JSON Schema and stop.")
@@ -598,8 +583,8 @@ def assess(
         con.close()
     out_dir = out or Path(f"assessment-{result.area.code}-{start}-{end}")
     text = result.to_json()
-    _write_atomic(out_dir / "assessment.json", text)
-    _write_atomic(out_dir / "assessment.schema.json", json.dumps(json_schema(), indent=2))
+    atomic.write_text(out_dir / "assessment.json", text)
+    atomic.write_text(out_dir / "assessment.schema.json", json.dumps(json_schema(), indent=2))
     if as_json:
         sys.stdout.write(text + "\n")
     else:
@@ -608,7 +593,8 @@ def assess(
     if report:
         from saferplaces.reports import render_formats
 
-        for written in render_formats(out_dir / "assessment.json", report, out_dir):
+        for written in render_formats(out_dir / "assessment.json", report, out_dir,
+                                      workspace=state.workspace.home):  # fmt: skip
             console.print(f"Wrote {written}", highlight=False)
 
 

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
+from saferplaces import atomic
+
 DEMO_PARQUET = Path(__file__).parent / "data" / "demo_staffordshire_street.parquet"
 DEMO_AREA = "Tamworth"
 DEMO_PERIOD = ("2025-01", "2025-12")
@@ -68,5 +70,5 @@ def run_demo(home: Path, say: Callable[[str], None] = print) -> dict:
         con.close()
     out = home / "demo" / "tamworth"
     out.mkdir(parents=True, exist_ok=True)
-    (out / "assessment.json").write_text(result.to_json(), encoding="utf-8")
+    atomic.write_text(out / "assessment.json", result.to_json())
     return {"assessment": out / "assessment.json", "out": out, "result": result}

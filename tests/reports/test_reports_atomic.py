@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from saferplaces.reports import atomic
+from saferplaces import atomic
 
 
 def test_failed_write_leaves_previous_file_and_no_temporaries(tmp_path: Path) -> None:

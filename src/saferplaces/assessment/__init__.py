@@ -1,6 +1,17 @@
-"""The strategic assessment: one typed model assembled from the warehouse."""
+"""The strategic assessment: one typed model assembled from the warehouse.
 
-from saferplaces.assessment.engine import AssessmentError, assess
+The engine (and scipy with it) is imported on first use, so code that only reads an
+assessment file, like the renderers, stays quick to start.
+"""
+
 from saferplaces.assessment.model import SCHEMA_VERSION, Assessment, json_schema
 
 __all__ = ["SCHEMA_VERSION", "Assessment", "AssessmentError", "assess", "json_schema"]
+
+
+def __getattr__(name: str):
+    if name in ("assess", "AssessmentError"):
+        from saferplaces.assessment import engine
+
+        return getattr(engine, name)
+    raise AttributeError(name)

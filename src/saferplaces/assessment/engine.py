@@ -9,7 +9,7 @@ same inputs give the same JSON byte for byte (apart from ``generated_at``).
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -282,6 +282,8 @@ class Engine:
                 self.population, self.base_label,
             ),
             comparators=self.comparators(parents),
+            monthly=self.overview_months(self.cov_now.present),
+            baseline_monthly=self.overview_months(self.cov_base.present),
         )  # fmt: skip
         peer_block = self.peers(level, code)
         categories = self.category_blocks(now, before, peer_block)
@@ -386,6 +388,13 @@ class Engine:
             if p.level not in ("lad", "csp", "pfa"):
                 continue
             self.area_lsoas(p.level, p.code, "p_lsoa")
+            same = self.con.execute(
+                "SELECT count(*) = (SELECT count(*) FROM a_lsoa) FROM p_lsoa "
+                "WHERE lsoa21_code IN (SELECT lsoa21_code FROM a_lsoa)"
+            ).fetchone()[0] and self.con.execute("SELECT count(*) FROM p_lsoa").fetchone()[0] == \
+                self.con.execute("SELECT count(*) FROM a_lsoa").fetchone()[0]
+            if same:
+                continue  # the same residents under another name (City of London's force area)
             forces = self.forces_for("p_lsoa")
             cov_now = self.coverage(forces, self.cov_now.window)
             cov_base = self.coverage(forces, self.cov_base.window)
@@ -464,6 +473,17 @@ class Engine:
             out[c][month] = n
         return out
 
+    def overview_months(self, months: list[date]) -> list[m.OverviewMonth]:
+        by = self.monthly("a_lsoa", months)
+        return [
+            m.OverviewMonth(
+                month=fmt(d),
+                crime=sum(v.get(d, 0) for c, v in by.items() if c != ASB),
+                asb=by.get(ASB, {}).get(d, 0),
+            )
+            for d in months
+        ]
+
     def history(self) -> list[date]:
         """Every month up to the period end with data for all the area's forces."""
         forces = self.area_forces
@@ -481,6 +501,7 @@ class Engine:
     ) -> list[m.Category]:
         months = self.cov_now.present
         series = self.monthly("a_lsoa", months)
+        base_series = self.monthly("a_lsoa", self.cov_base.present)
         hist = self.history()
         hist_series = self.monthly("a_lsoa", hist)
         crime_total, asb_total = self.split(now)
@@ -521,10 +542,13 @@ class Engine:
                     category=category, slug=slug, is_asb=bool(is_asb), count=n, baseline_count=b,
                     change=n - b, percent_change=block.percent_change, p_value=block.p_value,
                     sqrt_z=block.sqrt_z, significant=block.significant, direction=block.direction,
-                    rate_per_1000=block.rate_per_1000,
+                    rate_per_1000=block.rate_per_1000, rate_ci_low=block.rate_ci_low,
+                    rate_ci_high=block.rate_ci_high,
                     share=_r(n / total if total else 0.0, 6),
                     harm_weight=weight, harm=_r(n * weight, 2) if weight is not None else None,
                     monthly=[m.Month(month=fmt(d), count=series[category].get(d, 0)) for d in months],
+                    baseline_monthly=[m.Month(month=fmt(d), count=base_series[category].get(d, 0))
+                                      for d in self.cov_base.present],
                     trend=trend, seasonality=season, outcomes=outcomes.get(category),
                     peer_rate_median=peer_medians.get(category), statement=block.statement,
                 )
@@ -705,7 +729,7 @@ class Engine:
                    coalesce(sum(c.now), 0)::INTEGER, coalesce(sum(c.before), 0)::INTEGER,
                    coalesce(sum(c.asb), 0)::INTEGER,
                    sum(r.population * imd.imd_score) / nullif(sum(r.population) FILTER (WHERE imd.imd_score IS NOT NULL), 0),
-                   any_value(imd.imd_decile)
+                   any_value(imd.imd_decile), any_value(r.ward_code)
             FROM ref_lsoa21 r JOIN a_lsoa USING (lsoa21_code)
             LEFT JOIN c USING (lsoa21_code)
             LEFT JOIN imd ON imd.lsoa_code = r.lsoa21_code
@@ -727,8 +751,27 @@ class Engine:
         return [None if s is None else 10 - int(np.searchsorted(cuts, s, side="right"))
                 for s in scores]  # fmt: skip
 
+    def _funnel_curve(self, pops: np.ndarray, target: float, scale: float) -> list[m.FunnelPoint]:
+        """The funnel's limit curves at 40 populations spanning the places, for charts."""
+        positive = pops[pops > 0]
+        if len(positive) < 2 or target <= 0:
+            return []
+        grid = np.geomspace(positive.min(), positive.max(), 40)
+        lim = rates.funnel_limits(grid, target, per=1000.0)
+        return [
+            m.FunnelPoint(
+                population=_r(float(n), 1), lower_95=_r(float(a) * scale, 3),
+                upper_95=_r(float(b) * scale, 3), lower_998=_r(float(c) * scale, 3),
+                upper_998=_r(float(d) * scale, 3),
+            )
+            for n, a, b, c, d in zip(grid, lim.lower95, lim.upper95, lim.lower998, lim.upper998,
+                                     strict=True)
+        ]  # fmt: skip
+
     def places(self, level: str) -> m.Places:
-        blocks = {}
+        blocks: dict[str, list[m.Place]] = {}
+        limits: dict[str, list[m.FunnelPoint]] = {}
+        target_all = 0.0
         for unit in ("ward", "lsoa"):
             rows = self._place_rows(unit)
             counts = np.array([r[3] for r in rows], float)
@@ -736,6 +779,7 @@ class Engine:
             scale = 12.0 / self.cov_now.n
             eb = rates.empirical_bayes_rates(counts, np.maximum(pops, 1)) if len(rows) > 1 else None
             target = counts.sum() / pops.sum() if pops.sum() else 0.0
+            target_all = target
             f95 = rates.funnel_flags(counts, pops, target, level=0.95) if len(rows) else []
             f998 = rates.funnel_flags(counts, pops, target, level=0.998) if len(rows) else []
             deciles = (
@@ -765,11 +809,15 @@ class Engine:
                         ),
                         imd_decile=deciles[i], funnel=flag,
                         p_value=_r(test.p_value, 8) if test else None,
+                        ward_code=r[8] if unit == "lsoa" else None,
                     )
                 )  # fmt: skip
             places.sort(key=lambda p: (-(p.smoothed_rate_per_1000 or 0), p.code))
             blocks[unit] = places
+            limits[unit] = self._funnel_curve(pops, target, scale)
         return m.Places(
+            target_rate_per_1000=_r(target_all * 1000 * scale, 3),
+            ward_funnel_limits=limits["ward"], lsoa_funnel_limits=limits["lsoa"],
             wards=blocks["ward"], lsoas=blocks["lsoa"],
             concentration=[self._concentration_lsoa(blocks["lsoa"]), self._concentration_points()],
             ward_note=("Wards are 2024 wards (best-fit of LSOA 2021 to ward, ONS lookup); "
@@ -904,6 +952,7 @@ class Engine:
             sub_periods=labels, events=int(located.sum()),
             events_without_location=int((~located).sum()), cells=cells,
             hot_cells=int(hot), cold_cells=int(cold),
+            class_counts=dict(sorted(Counter(c.space_time_class for c in cells if c.in_area).items())),
         )  # fmt: skip
 
     # --- priority localities ----------------------------------------------------------------

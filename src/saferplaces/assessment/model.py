@@ -91,9 +91,17 @@ class Comparator(Model):
     coverage_note: str | None = None
 
 
+class OverviewMonth(Model):
+    month: str = Field(description="YYYY-MM")
+    crime: int
+    asb: int
+
+
 class Overview(Model):
     crime: Change
     asb: Change
+    monthly: list[OverviewMonth] = Field(default_factory=list, description="Months present")
+    baseline_monthly: list[OverviewMonth] = Field(default_factory=list)
     comparators: list[Comparator] = Field(
         description="Parent areas (county/force) and England and Wales where the warehouse has them"
     )
@@ -132,10 +140,13 @@ class Category(Model):
     significant: bool
     direction: Literal["up", "down", "no change"]
     rate_per_1000: float | None
+    rate_ci_low: float | None = None
+    rate_ci_high: float | None = None
     share: float = Field(description="Share of all crime (or of ASB, for ASB)")
     harm_weight: float | None
     harm: float | None
     monthly: list[Month]
+    baseline_monthly: list[Month] = Field(default_factory=list)
     trend: Trend | None = None
     seasonality: Seasonality | None = None
     outcomes: list[OutcomeShare] | None = None
@@ -181,6 +192,17 @@ class Place(Model):
     imd_decile: int | None = Field(description="IoD2025 decile, 1 = most deprived 10%")
     funnel: Literal["above 99.8%", "above 95%", "within", "below 95%", "below 99.8%"]
     p_value: float | None = None
+    ward_code: str | None = Field(default=None, description="For LSOAs: the 2024 ward")
+
+
+class FunnelPoint(Model):
+    """Exact Poisson funnel limits at one population, rates per 1,000 a year."""
+
+    population: float
+    lower_95: float | None
+    upper_95: float | None
+    lower_998: float | None
+    upper_998: float | None
 
 
 class LorenzPoint(Model):
@@ -204,6 +226,11 @@ class Places(Model):
     lsoas: list[Place]
     concentration: list[Concentration]
     ward_note: str | None = None
+    target_rate_per_1000: float | None = Field(
+        default=None, description="The rate the funnels are centred on (the area's own)"
+    )
+    ward_funnel_limits: list[FunnelPoint] = Field(default_factory=list)
+    lsoa_funnel_limits: list[FunnelPoint] = Field(default_factory=list)
 
 
 class Cell(Model):
@@ -233,6 +260,9 @@ class Hotspots(Model):
     cells: list[Cell]
     hot_cells: int
     cold_cells: int
+    class_counts: dict[str, int] = Field(
+        default_factory=dict, description="Cells in the area by space-time class"
+    )
 
 
 class LocalityComponent(Model):

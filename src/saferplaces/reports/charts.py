@@ -138,25 +138,24 @@ def monthly(
     colour: str = BLUE,
 ) -> Figure:
     """Monthly counts; the baseline months, when the model has them, on a shaded band."""
-    rows = [{"month": x.month, "label": fmt.short_month(x.month), "count": x.count,
-             "part": "This period"} for x in series]  # fmt: skip
-    base_rows = [{"month": x.month, "label": fmt.short_month(x.month), "count": x.count,
-                  "part": "Baseline"} for x in (baseline or [])]  # fmt: skip
-    order = [r["label"] for r in base_rows + rows]
-    x = alt.X("label:O", sort=order, title=None, axis=alt.Axis(labelAngle=-45))
+    # A time axis keeps months in calendar order across both series and leaves a visible gap
+    # where months are missing between the baseline and this period.
+    rows = [{"date": f"{x.month}-01", "count": x.count, "part": "This period"} for x in series]
+    base_rows = [{"date": f"{x.month}-01", "count": x.count, "part": "Baseline"}
+                 for x in (baseline or [])]  # fmt: skip
+    x = alt.X("date:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=-45,
+                                                   tickCount="month"))  # fmt: skip
     y = alt.Y("count:Q", title="Records a month", scale=alt.Scale(zero=True))
     layers: list[alt.Chart] = []
     if base_rows:
-        band = alt.Chart(_data([{"start": base_rows[0]["label"], "end": base_rows[-1]["label"]}]))
+        band = alt.Chart(_data([{"start": base_rows[0]["date"], "end": base_rows[-1]["date"]}]))
         layers.append(
-            band.mark_rect(color="#f3f2f1", stroke="#b1b4b6").encode(
-                x=alt.X("start:O", sort=order), x2="end:O"
-            )
+            band.mark_rect(color="#f3f2f1", stroke="#b1b4b6").encode(x="start:T", x2="end:T")
         )
         layers.append(
             band.mark_text(
-                align="left", dx=-8, dy=-6, baseline="bottom", color=DARK, fontSize=11, y=0
-            ).encode(x=alt.X("start:O", sort=order), text=alt.value("Baseline"))
+                align="left", dx=2, dy=-6, baseline="bottom", color=DARK, fontSize=11, y=0
+            ).encode(x="start:T", text=alt.value("Baseline"))
         )
     line = alt.Chart(_data(base_rows + rows)).mark_line(
         color=colour, strokeWidth=2.5, point=alt.OverlayMarkDef(color=colour, size=40, filled=True)
@@ -165,6 +164,7 @@ def monthly(
         line.encode(
             x=x,
             y=y,
+            detail="part:N",
             strokeDash=alt.StrokeDash(
                 "part:N",
                 scale=alt.Scale(domain=["Baseline", "This period"], range=[[4, 3], [1, 0]]),

@@ -18,7 +18,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
-from saferplaces.reports import atomic
+from saferplaces import atomic
 from saferplaces.reports.blocks import (
     Bullets,
     Document,

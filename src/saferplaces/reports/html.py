@@ -13,7 +13,7 @@ from pathlib import Path
 
 import jinja2
 
-from saferplaces.reports import atomic
+from saferplaces import atomic
 from saferplaces.reports.blocks import Document, Figure
 
 FOOTER = (

@@ -88,7 +88,10 @@ def load_assessment(path: str | Path) -> Assessment:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        hint = " (the file looks cut short)" if exc.pos >= len(text.rstrip()) - 1 else ""
+        # An assessment is one JSON object: a file that does not end with its closing brace
+        # (or fails right at the end) was cut short, e.g. by a copy that did not finish.
+        cut = exc.pos >= len(text.rstrip()) - 1 or not text.rstrip().endswith("}")
+        hint = " (the file looks cut short)" if cut else ""
         raise ReportError(
             f"{path} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}{hint}."
         ) from exc

@@ -37,8 +37,9 @@ from pathlib import Path
 
 import numpy as np
 
+from saferplaces import atomic
 from saferplaces.assessment import model as m
-from saferplaces.reports import atomic, fmt
+from saferplaces.reports import fmt
 
 SUPPRESSED = "[c]"
 NOT_AVAILABLE = "[x]"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from saferplaces.reports import atomic
+from saferplaces import atomic
 from saferplaces.reports.blocks import Document
 from saferplaces.reports.html import FOOTER, render_html
 

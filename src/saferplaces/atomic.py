@@ -1,4 +1,4 @@
-"""Writing outputs so that a reader never sees half a file.
+"""Writing files so that a reader never sees half a file (documents, assessments, exports).
 
 Every output is written to a temporary name in the same folder, then renamed over the
 target: the rename is atomic on one filesystem, so a crash or an error part-way leaves either
