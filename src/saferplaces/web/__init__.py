@@ -1,0 +1,1 @@
+"""The partnership workspace: a Django web application over the same services as its JSON API."""

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from saferplaces.web.accounts import views
+
+app_name = "accounts"
+urlpatterns = [
+    path("sign-in/", views.sign_in, name="sign-in"),
+    path("sign-in/code/", views.sign_in_code, name="sign-in-code"),
+    path("sign-out/", views.sign_out, name="sign-out"),
+    path("account/", views.account, name="account"),
+    path("account/password/", views.password_change, name="password"),
+    path("account/two-factor/", views.two_factor, name="two-factor"),
+    path("account/two-factor/remove/", views.two_factor_remove, name="two-factor-remove"),
+    path("account/tokens/new/", views.token_new, name="token-new"),
+    path("account/tokens/<int:pk>/revoke/", views.token_revoke, name="token-revoke"),
+]

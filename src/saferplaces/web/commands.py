@@ -1,0 +1,242 @@
+"""Plain functions behind the `saferplaces` command line for the partnership workspace.
+
+    serve(host, port, workspace)   migrate, then serve with waitress (or Django's runserver)
+    load_demo(workspace)           demo partnerships and people; prints how to sign in
+    createuser(email, ...)         a person (optionally a site administrator)
+    refresh_indicators(workspace)  recompute warehouse-sourced indicator values now
+
+Each sets up Django itself, so the CLI needs no knowledge of Django.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger("saferplaces.web")
+
+
+def setup(workspace: str | os.PathLike[str] | None = None) -> None:
+    """Points Django at the workspace folder and configures it (once per process)."""
+    if workspace is not None:
+        os.environ["SAFERPLACES_HOME"] = str(Path(workspace).expanduser().resolve())
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "saferplaces.web.settings")
+    import django
+    from django.apps import apps
+
+    if not apps.ready:
+        django.setup()
+
+
+def migrate(verbosity: int = 0) -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=verbosity)
+
+
+def _sync_loop(interval: float, stop: threading.Event) -> None:
+    """Recomputes warehouse indicators whenever the warehouse file changes (each monthly load)."""
+    from django.db import close_old_connections
+
+    from saferplaces.web.performance.services import warehouse_sync
+
+    while not stop.is_set():
+        try:
+            warehouse_sync()
+        except Exception:  # keep serving pages even if the warehouse is half-written
+            log.exception("Computing indicators from the warehouse failed")
+        finally:
+            close_old_connections()
+        stop.wait(interval)
+
+
+def _listening_socket(host: str, port: int, reuse_port: bool) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if reuse_port:
+        # Several worker processes listen on one port; the kernel shares connections out.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    sock.listen(1024)
+    return sock
+
+
+def _waitress(sock: socket.socket, threads: int) -> None:
+    import waitress
+
+    from saferplaces.web.wsgi import application
+
+    waitress.serve(application, sockets=[sock], threads=threads, ident="saferplaces", _quiet=True)
+
+
+def worker(host: str, port: int, threads: int, workspace: str) -> None:
+    """One extra serving process (started by `serve`); the first process did the migrations."""
+    setup(workspace)
+    parent = os.getppid()
+
+    def watch_parent() -> None:
+        # If the first process goes away (killed outright), this one must not linger.
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(0)
+
+    threading.Thread(target=watch_parent, daemon=True).start()
+    _waitress(_listening_socket(host, port, reuse_port=True), threads)
+
+
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workspace: str | os.PathLike[str] | None = None,
+    threads: int = 8,
+    workers: int | None = None,
+) -> None:
+    """Runs the workspace web app until interrupted.
+
+    Served by waitress: ``workers`` processes (default: one per CPU core, where the system can
+    share a port between processes) of ``threads`` threads each. Python runs one thread at a
+    time per process, so extra processes are what use extra cores.
+    """
+    setup(workspace)
+    migrate()
+    from django.conf import settings
+
+    try:
+        import waitress
+    except ImportError:
+        waitress = None
+    reuse = hasattr(socket, "SO_REUSEPORT")
+    if workers is None:
+        workers = (os.cpu_count() or 1) if reuse else 1
+    workers = max(1, workers if reuse else 1)
+
+    stop = threading.Event()
+    threading.Thread(
+        target=_sync_loop, args=(3600.0, stop), daemon=True, name="warehouse-sync"
+    ).start()
+    url = f"http://{host if ':' not in host else f'[{host}]'}:{port}/partnerships/"
+    db = settings.DATABASES["default"]
+    print(f"Safer Places workspace: {url}", flush=True)
+    print(f"Records: {db['NAME']} ({db['ENGINE'].rsplit('.', 1)[-1]})", flush=True)
+    children: list[subprocess.Popen] = []
+    if threading.current_thread() is threading.main_thread():
+        # `kill` (SIGTERM) ends the server as Ctrl+C does, so the worker processes stop too.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        if waitress is None:
+            print("waitress is not installed: using Django's development server", file=sys.stderr)
+            from django.core.management import call_command
+
+            call_command("runserver", f"{host}:{port}", use_reloader=False, use_threading=True)
+            return
+        sock = _listening_socket(host, port, reuse_port=workers > 1)
+        home = str(settings.WORKSPACE.home)
+        for _ in range(workers - 1):
+            code = f"from saferplaces.web.commands import worker; worker({host!r}, {port}, {threads}, {home!r})"
+            children.append(
+                subprocess.Popen(
+                    [sys.executable, "-c", code], env={**os.environ, "SAFERPLACES_HOME": home}
+                )
+            )
+        _waitress(sock, threads)
+    finally:
+        stop.set()
+        for child in children:
+            child.terminate()
+        for child in children:
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+
+
+def load_demo(
+    workspace: str | os.PathLike[str] | None = None,
+    password: str | None = None,
+    quiet: bool = False,
+) -> dict[str, Any]:
+    """Creates the demo county agreement, district partnerships and people (idempotent)."""
+    setup(workspace)
+    migrate()
+    from django.conf import settings
+
+    from saferplaces.web import demo
+
+    result = demo.load(password or demo.DEMO_PASSWORD, home=settings.WORKSPACE.home)
+    if not quiet:
+        print(
+            "Demo partnerships "
+            + ("created" if result["created"] else "already loaded")
+            + f" ({result['partnerships']} partnerships)."
+        )
+        print(f"Sign in with any of these (password: {result['password']}):")
+        for label, email in result["accounts"]:
+            print(f"  {email:<62} {label}")
+        print(f"Start at {result['start_page']}")
+    return result
+
+
+def createuser(
+    email: str,
+    password: str,
+    *,
+    full_name: str = "",
+    job_title: str = "",
+    organisation: str = "",
+    superuser: bool = False,
+    workspace: str | os.PathLike[str] | None = None,
+) -> int:
+    """Creates a person. A superuser can see and manage every partnership."""
+    setup(workspace)
+    migrate()
+    from saferplaces.web.accounts import services
+
+    org = services.organisation_get_or_create(organisation) if organisation else None
+    user = services.user_create(
+        email=email,
+        password=password,
+        full_name=full_name,
+        job_title=job_title,
+        organisation=org,
+        is_superuser=superuser,
+    )
+    return user.pk
+
+
+def refresh_indicators(workspace: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    setup(workspace)
+    migrate()
+    from saferplaces.web.performance.services import warehouse_sync
+
+    sync = warehouse_sync(force=True)
+    if sync is None:
+        return {"warehouse": False, "indicators": 0, "values": 0}
+    return {
+        "warehouse": True,
+        "indicators": sync.indicators,
+        "values": sync.values,
+        "message": sync.message,
+    }
+
+
+def wait_until_up(url: str, timeout: float = 30.0) -> bool:
+    """For scripts and tests: polls until the server answers (bounded)."""
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                return r.status < 500
+        except Exception:
+            time.sleep(0.2)
+    return False

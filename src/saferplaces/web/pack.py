@@ -1,0 +1,154 @@
+"""The board performance pack: one document per partnership, as PDF (WeasyPrint) and Word.
+
+Both are built from the same selector as the dashboard, so the pack says what the page says.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from saferplaces.web.partnerships.models import Partnership
+from saferplaces.web.performance import selectors
+from saferplaces.web.performance.selectors import Dashboard
+
+RAG_WORDS = {"red": "Red", "amber": "Amber", "green": "Green", "": "Not rated"}
+
+
+def context(partnership: Partnership) -> dict[str, Any]:
+    return {
+        "partnership": partnership,
+        "d": selectors.dashboard(partnership),
+        "generated": timezone.localtime(),
+    }
+
+
+def render_html(partnership: Partnership) -> str:
+    return render_to_string("pack/pack.html", context(partnership))
+
+
+def render_pdf(partnership: Partnership) -> bytes:
+    from weasyprint import HTML
+
+    # No base_url: the pack refers to nothing outside itself (styles and SVG are inline).
+    return HTML(string=render_html(partnership)).write_pdf()
+
+
+def _fmt(v: float | None) -> str:
+    if v is None:
+        return "–"
+    return f"{int(v):,}" if float(v).is_integer() else f"{v:,.2f}"
+
+
+def render_docx(partnership: Partnership) -> bytes:
+    from docx import Document
+    from docx.shared import Pt, RGBColor
+
+    ctx = context(partnership)
+    d: Dashboard = ctx["d"]
+    doc = Document()
+    style = doc.styles["Normal"]
+    style.font.name = "Arial"
+    style.font.size = Pt(11)
+    doc.core_properties.title = f"{partnership.name}: performance pack"
+    doc.add_heading(f"{partnership.name}: performance pack", 0)
+    doc.add_paragraph(f"Prepared {ctx['generated']:%d %B %Y} by Safer Places.")
+    if d.last_meeting:
+        doc.add_paragraph(
+            f"Changes are since the last meeting: {d.last_meeting.title}, {d.last_meeting.held_on:%d %B %Y}."
+        )
+
+    doc.add_heading("Priorities", 1)
+    t = doc.add_table(rows=1, cols=4)
+    t.style = "Table Grid"
+    for cell, text in zip(
+        t.rows[0].cells, ["Priority", "RAG", "Open actions", "Lead"], strict=True
+    ):
+        cell.text = text
+    for p in d.priorities:
+        lead = (
+            p.lead_officer.display_name
+            if p.lead_officer
+            else (p.lead_organisation.name if p.lead_organisation else "")
+        )
+        row = t.add_row().cells
+        row[0].text, row[1].text, row[2].text, row[3].text = (
+            p.title,
+            RAG_WORDS.get(p.rag, p.rag),
+            str(p.open_actions),
+            lead,
+        )
+    if d.county_priorities:
+        doc.add_paragraph(
+            "County-wide priorities from the county agreement: "
+            + "; ".join(p.title for p in d.county_priorities)
+            + "."
+        )
+
+    def indicator_table(views: list[selectors.IndicatorView], heading: str) -> None:
+        doc.add_heading(heading, 1)
+        if not views:
+            doc.add_paragraph("None.")
+            return
+        t = doc.add_table(rows=1, cols=6)
+        t.style = "Table Grid"
+        for cell, text in zip(
+            t.rows[0].cells,
+            ["Indicator", "Latest", "Target", "RAG", "Reference point", "Change on a year ago"],
+            strict=True,
+        ):
+            cell.text = text
+        for v in views:
+            r = t.add_row().cells
+            latest = (
+                f"{_fmt(v.latest.value)} ({v.latest.period:%b %Y})"
+                if v.latest
+                else ("No warehouse data loaded" if v.warehouse_missing else "No values yet")
+            )
+            ref = (
+                f"{_fmt(v.latest.reference_value)} ({v.latest.reference_label})"
+                if v.latest and v.latest.reference_value is not None
+                else "None available"
+            )
+            r[0].text = v.indicator.name + (f" ({v.indicator.unit})" if v.indicator.unit else "")
+            r[1].text, r[2].text, r[3].text = (
+                latest,
+                _fmt(v.indicator.target_value),
+                RAG_WORDS.get(v.rag, v.rag),
+            )
+            r[4].text, r[5].text = ref, v.change_label or "Not enough history"
+            if v.emerging:
+                r[0].paragraphs[0].add_run(" – above its usual range").font.color.rgb = RGBColor(
+                    0xD4, 0x35, 0x1C
+                )
+
+    indicator_table(d.indicators, "Indicators against target")
+    indicator_table(d.emerging, "Watching for emerging themes")
+
+    doc.add_heading("Overdue actions", 1)
+    if not d.overdue:
+        doc.add_paragraph("No actions are overdue.")
+    for a in d.overdue:
+        owner = a.owner.display_name if a.owner else "No owner"
+        doc.add_paragraph(
+            f"{a.title} – {a.priority.title} – due {a.due_date:%d %B %Y} – {owner}",
+            style="List Bullet",
+        )
+
+    doc.add_heading("Changes since the last meeting", 1)
+    if not d.changes:
+        doc.add_paragraph("No changes recorded.")
+    for e in d.changes:
+        doc.add_paragraph(
+            f"{timezone.localtime(e.at):%d %b %Y}: {e.summary or e.verb} – {e.object_type} {e.object_label} ({e.actor_label.split(' <')[0]})",
+            style="List Bullet",
+        )
+    doc.add_paragraph(
+        "Police data: contains public sector information licensed under the Open Government Licence v3.0."
+    )
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()

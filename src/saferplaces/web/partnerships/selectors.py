@@ -1,0 +1,85 @@
+"""Reads for partnerships: which ones a person can see, and what is in them."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+
+from saferplaces.web import permissions
+from saferplaces.web.accounts.models import User
+from saferplaces.web.partnerships.models import (
+    Meeting,
+    Membership,
+    PartnerObjective,
+    PartnerPlan,
+    Partnership,
+)
+
+
+def partnerships_for_user(user: User) -> QuerySet[Partnership]:
+    qs = Partnership.objects.select_related("county", "lead_organisation").prefetch_related("areas")
+    if user.is_superuser:
+        return qs
+    return qs.filter(memberships__user=user).distinct()
+
+
+def partnership_for_user(user: User, slug: str, capability: str = permissions.VIEW) -> Partnership:
+    """The partnership if the user may see it (404 otherwise); PermissionDenied for the capability."""
+    try:
+        partnership = Partnership.objects.select_related("county", "lead_organisation").get(
+            slug=slug
+        )
+    except Partnership.DoesNotExist:
+        raise Http404("No such partnership") from None
+    # Someone with no role here is told nothing about the partnership, not even that it exists.
+    if not permissions.can(user, partnership, permissions.VIEW):
+        raise Http404("No such partnership")
+    permissions.require(user, partnership, capability)
+    return partnership
+
+
+def memberships_for_user(user: User) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(user=user)
+        .select_related("partnership")
+        .order_by("partnership__name", "role")
+    )
+
+
+def partnership_members(partnership: Partnership) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(partnership=partnership)
+        .select_related("user", "user__organisation")
+        .order_by("user__email", "role")
+    )
+
+
+def partnership_people(partnership: Partnership) -> list[User]:
+    """People with any role here, for 'owner' and 'lead officer' choices."""
+    return list(
+        User.objects.filter(memberships__partnership=partnership, is_active=True)
+        .select_related("organisation")
+        .distinct()
+        .order_by("job_title", "email")
+    )
+
+
+def partner_plans(partnership: Partnership) -> QuerySet[PartnerPlan]:
+    """Plans this partnership and, for a district, its county agreement refer to."""
+    ids = [partnership.pk] + ([partnership.county_id] if partnership.county_id else [])
+    return PartnerPlan.objects.filter(partnership_id__in=ids).prefetch_related(
+        Prefetch("objectives", queryset=PartnerObjective.objects.order_by("position", "id"))
+    )
+
+
+def partner_objectives(partnership: Partnership) -> QuerySet[PartnerObjective]:
+    ids = [partnership.pk] + ([partnership.county_id] if partnership.county_id else [])
+    return PartnerObjective.objects.filter(plan__partnership_id__in=ids).select_related("plan")
+
+
+def last_meeting(partnership: Partnership) -> Meeting | None:
+    return Meeting.objects.filter(partnership=partnership).order_by("-held_on").first()
+
+
+def area_codes(partnership: Partnership) -> list[str]:
+    return [a.code for a in partnership.areas.all()]

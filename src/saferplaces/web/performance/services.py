@@ -1,0 +1,243 @@
+"""Writes for the performance framework, including values computed from the warehouse."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from saferplaces.web import integrations
+from saferplaces.web.accounts.models import User
+from saferplaces.web.audit.services import record, snapshot
+from saferplaces.web.partnerships.models import Partnership
+from saferplaces.web.performance.models import Indicator, IndicatorValue, WarehouseSync
+
+log = logging.getLogger(__name__)
+
+INDICATOR_FIELDS = [
+    "priority",
+    "name",
+    "definition",
+    "source",
+    "measure",
+    "category",
+    "area_code",
+    "owner",
+    "unit",
+    "baseline_value",
+    "baseline_label",
+    "target_value",
+    "direction",
+    "green_at",
+    "red_at",
+    "position",
+]
+
+
+def _check_indicator(ind: Indicator) -> None:
+    errors: dict[str, str] = {}
+    if ind.source == Indicator.Source.WAREHOUSE:
+        if ind.measure not in Indicator.Measure.values:
+            errors["measure"] = "Choose what to measure from the warehouse: a count, a rate or harm"
+        if ind.category and ind.category not in integrations.warehouse_categories():
+            errors["category"] = "Choose a police.uk crime category"
+    else:
+        ind.measure = ind.measure or ""
+    if ind.priority_id and ind.priority.partnership_id not in {
+        ind.partnership_id,
+        ind.partnership.county_id,
+    }:
+        errors["priority"] = "Choose one of this partnership's priorities"
+    g, r = ind.green_at, ind.red_at
+    if g is not None and r is not None:
+        if ind.direction == Indicator.Direction.DOWN and r < g:
+            errors["red_at"] = (
+                "When lower is better, the red threshold must be at or above the green one"
+            )
+        if ind.direction == Indicator.Direction.UP and r > g:
+            errors["red_at"] = (
+                "When higher is better, the red threshold must be at or below the green one"
+            )
+    if errors:
+        raise ValidationError(errors)
+    if not ind.unit:
+        ind.unit = {
+            "count": "crimes",
+            "rate": "per 1,000 residents",
+            "harm": "harm per 1,000 residents",
+        }.get(ind.measure, "")
+
+
+@transaction.atomic
+def indicator_create(*, actor: User | None, partnership: Partnership, **fields: Any) -> Indicator:
+    ind = Indicator(partnership=partnership)
+    for k, v in fields.items():
+        if k not in INDICATOR_FIELDS:
+            raise ValueError(k)
+        setattr(ind, k, v)
+    _check_indicator(ind)
+    ind.full_clean()
+    ind.save()
+    record(actor=actor, verb="create", obj=ind, partnership=partnership, after=snapshot(ind))
+    return ind
+
+
+@transaction.atomic
+def indicator_update(*, actor: User, indicator: Indicator, **fields: Any) -> Indicator:
+    before = snapshot(indicator)
+    for k, v in fields.items():
+        if k not in INDICATOR_FIELDS:
+            raise ValueError(k)
+        setattr(indicator, k, v)
+    _check_indicator(indicator)
+    indicator.full_clean()
+    indicator.save()
+    record(
+        actor=actor,
+        verb="update",
+        obj=indicator,
+        partnership=indicator.partnership,
+        before=before,
+        after=snapshot(indicator),
+    )
+    return indicator
+
+
+def month_start(d: dt.date) -> dt.date:
+    return d.replace(day=1)
+
+
+@transaction.atomic
+def value_set(
+    *,
+    actor: User,
+    indicator: Indicator,
+    period: dt.date,
+    value: float,
+    note: str = "",
+    source: str = IndicatorValue.Source.MANUAL,
+) -> IndicatorValue:
+    """Enters (or corrects) one month's value of a manually-entered indicator."""
+    if indicator.is_warehouse:
+        raise ValidationError(
+            {
+                "value": "This indicator is computed from the warehouse each month and cannot be entered by hand"
+            }
+        )
+    period = month_start(period)
+    if period > month_start(timezone.localdate()):
+        raise ValidationError({"period": "The month cannot be in the future"})
+    existing = IndicatorValue.objects.filter(indicator=indicator, period=period).first()
+    before = snapshot(existing, ["period", "value", "note", "source"])
+    if existing is None:
+        existing = IndicatorValue(indicator=indicator, period=period)
+    existing.value, existing.note, existing.source, existing.entered_by = (
+        float(value),
+        note.strip(),
+        source,
+        actor,
+    )
+    existing.save()
+    record(
+        actor=actor,
+        verb="update" if before else "create",
+        obj=existing,
+        partnership=indicator.partnership,
+        object_label=f"{indicator.name}, {period:%B %Y}",
+        before=before,
+        after=snapshot(existing, ["period", "value", "note", "source"]),
+    )
+    return existing
+
+
+def warehouse_sync(
+    *, partnerships: list[Partnership] | None = None, actor: User | None = None, force: bool = False
+) -> WarehouseSync | None:
+    """Computes every warehouse-sourced indicator's monthly values.
+
+    Runs when the warehouse file has changed since the last sync (each month's load), or when
+    asked. Returns None when there is no warehouse to read.
+    """
+    stamp = integrations.warehouse_stamp()
+    if stamp is None:
+        return None
+    last = WarehouseSync.objects.first()
+    if not force and partnerships is None and last is not None and last.stamp == stamp:
+        return last
+    qs = (
+        Indicator.objects.filter(source=Indicator.Source.WAREHOUSE)
+        .select_related("partnership")
+        .prefetch_related("partnership__areas")
+    )
+    if partnerships is not None:
+        qs = qs.filter(partnership__in=partnerships)
+    indicators = list(qs)
+    n_values, notes = 0, []
+    try:
+        con = integrations.connect()
+    except integrations.WarehouseUnavailable as exc:
+        return WarehouseSync.objects.create(stamp="", message=str(exc))
+    try:
+        by_partnership: dict[int, list[Indicator]] = {}
+        for ind in indicators:
+            codes = (
+                [ind.area_code] if ind.area_code else [a.code for a in ind.partnership.areas.all()]
+            )
+            try:
+                series = integrations.measure_series(con, codes, ind.measure, ind.category)
+            except Exception as exc:  # one bad indicator must not stop the rest
+                log.exception("Computing indicator %s failed", ind.pk)
+                notes.append(f"{ind.name}: {exc}")
+                continue
+            if series.note:
+                notes.append(f"{ind.name}: {series.note}")
+            now = timezone.now()
+            rows = [
+                IndicatorValue(
+                    indicator=ind,
+                    period=m,
+                    value=round(v, 4),
+                    reference_value=round(series.reference[m], 4)
+                    if m in series.reference
+                    else None,
+                    reference_label=series.reference_label if m in series.reference else "",
+                    source=IndicatorValue.Source.WAREHOUSE,
+                    entered_at=now,
+                )
+                for m, v in sorted(series.values.items())
+            ]
+            with transaction.atomic():
+                IndicatorValue.objects.bulk_create(
+                    rows,
+                    update_conflicts=True,
+                    unique_fields=["indicator", "period"],
+                    update_fields=[
+                        "value",
+                        "reference_value",
+                        "reference_label",
+                        "source",
+                        "entered_at",
+                    ],
+                )
+            n_values += len(rows)
+            by_partnership.setdefault(ind.partnership_id, []).append(ind)
+    finally:
+        con.close()
+    sync = WarehouseSync.objects.create(
+        stamp=stamp, indicators=len(indicators), values=n_values, message="\n".join(notes)[:5000]
+    )
+    for inds in by_partnership.values():
+        record(
+            actor=actor,
+            verb="compute",
+            partnership=inds[0].partnership,
+            object_type="indicator values",
+            object_label=f"{len(inds)} warehouse indicators",
+            summary="Figures computed from the warehouse",
+            after={"indicators": [i.pk for i in inds], "warehouse": stamp},
+        )
+    return sync

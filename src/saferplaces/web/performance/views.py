@@ -1,0 +1,181 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from saferplaces.web import forms as f
+from saferplaces.web import integrations
+from saferplaces.web import permissions as perm
+from saferplaces.web.partnerships import selectors as p_selectors
+from saferplaces.web.performance import selectors, services
+from saferplaces.web.performance.models import Indicator
+from saferplaces.web.plans.models import Priority
+from saferplaces.web.views_common import apply_service_errors, page
+
+
+@login_required
+def indicator_list(request: HttpRequest, slug: str) -> HttpResponse:
+    p = p_selectors.partnership_for_user(request.user, slug)
+    views = selectors.indicator_views(p)
+    return page(
+        request,
+        "performance/list.html",
+        p,
+        "performance",
+        on_priorities=[v for v in views if v.indicator.priority_id],
+        beyond=[v for v in views if not v.indicator.priority_id],
+        sync=selectors.last_sync(),
+        warehouse_loaded=integrations.warehouse_stamp() is not None,
+    )
+
+
+def _indicator_form(request: HttpRequest, p, instance: Indicator | None = None) -> f.IndicatorForm:
+    initial: dict = {"source": Indicator.Source.MANUAL, "direction": Indicator.Direction.DOWN}
+    if instance is not None:
+        initial = {
+            k: getattr(instance, k)
+            for k in (
+                "name",
+                "definition",
+                "source",
+                "measure",
+                "category",
+                "area_code",
+                "unit",
+                "baseline_value",
+                "baseline_label",
+                "target_value",
+                "direction",
+                "green_at",
+                "red_at",
+            )
+        }
+        initial["priority"] = str(instance.priority_id or "")
+        initial["owner"] = str(instance.owner_id or "")
+    return f.IndicatorForm(
+        request.POST or None,
+        initial=initial,
+        people=p_selectors.partnership_people(p),
+        priorities=list(Priority.objects.filter(partnership=p)),
+        categories=integrations.warehouse_categories(),
+    )
+
+
+@login_required
+def indicator_new(request: HttpRequest, slug: str) -> HttpResponse:
+    p = p_selectors.partnership_for_user(request.user, slug, perm.EDIT_INDICATORS)
+    form = _indicator_form(request, p)
+    if request.method == "POST" and form.is_valid():
+        try:
+            ind = services.indicator_create(actor=request.user, partnership=p, **form.to_fields())
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            if ind.is_warehouse:
+                services.warehouse_sync(partnerships=[p], actor=request.user, force=True)
+            messages.success(request, "Indicator added to the performance framework")
+            return redirect("performance:indicator", p.slug, ind.pk)
+    return page(
+        request,
+        "partnerships/form.html",
+        p,
+        "performance",
+        form=form,
+        heading="Add an indicator",
+        button="Add indicator",
+    )
+
+
+@login_required
+def indicator_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    p = p_selectors.partnership_for_user(request.user, slug, perm.EDIT_INDICATORS)
+    ind = _get(p, pk).indicator
+    form = _indicator_form(request, p, ind)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.indicator_update(actor=request.user, indicator=ind, **form.to_fields())
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            if ind.is_warehouse:
+                services.warehouse_sync(partnerships=[p], actor=request.user, force=True)
+            messages.success(request, "Indicator saved")
+            return redirect("performance:indicator", p.slug, ind.pk)
+    return page(
+        request,
+        "partnerships/form.html",
+        p,
+        "performance",
+        form=form,
+        heading=f"Change indicator: {ind.name}",
+        button="Save indicator",
+    )
+
+
+def _get(p, pk: int) -> selectors.IndicatorView:
+    try:
+        return selectors.indicator_detail(p, pk)
+    except Indicator.DoesNotExist:
+        raise Http404("No such indicator") from None
+
+
+@login_required
+def indicator_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    p = p_selectors.partnership_for_user(request.user, slug)
+    view = _get(p, pk)
+    can_enter = not view.indicator.is_warehouse and perm.can(
+        request.user, p, perm.ENTER_VALUE, view.indicator
+    )
+    last_month = (timezone.localdate().replace(day=1) - timezone.timedelta(days=1)).strftime(
+        "%Y-%m"
+    )
+    form = f.ValueForm(initial={"period": last_month}) if can_enter else None
+    return page(
+        request,
+        "performance/indicator.html",
+        p,
+        "performance",
+        v=view,
+        form=form,
+        can_enter=can_enter,
+        errors=[],
+        rows=[(val, selectors.rag_for(view.indicator, val.value)) for val in reversed(view.values)],
+        warehouse_loaded=integrations.warehouse_stamp() is not None,
+    )
+
+
+@login_required
+def value_new(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    p = p_selectors.partnership_for_user(request.user, slug)
+    view = _get(p, pk)
+    if not perm.can(request.user, p, perm.ENTER_VALUE, view.indicator):
+        raise PermissionDenied
+    form = f.ValueForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.value_set(actor=request.user, indicator=view.indicator, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, f"Value for {form.cleaned_data['period']:%B %Y} saved")
+            return redirect("performance:indicator", p.slug, pk)
+    return page(request, "performance/value_form.html", p, "performance", v=view, form=form)
+
+
+@login_required
+@require_POST
+def refresh(request: HttpRequest, slug: str) -> HttpResponse:
+    p = p_selectors.partnership_for_user(request.user, slug, perm.EDIT_INDICATORS)
+    sync = services.warehouse_sync(partnerships=[p], actor=request.user, force=True)
+    if sync is None:
+        messages.error(request, "No warehouse data loaded: load police data first, then refresh")
+    else:
+        messages.success(
+            request, f"Figures computed from the warehouse: {sync.values:,} monthly values"
+        )
+    return redirect("performance:list", p.slug)

@@ -1,0 +1,646 @@
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from saferplaces.web import forms as f
+from saferplaces.web import integrations
+from saferplaces.web import permissions as perm
+from saferplaces.web.partnerships import selectors as p_selectors
+from saferplaces.web.plans import selectors, services
+from saferplaces.web.plans.models import Action, AssessmentRun, Priority, PriorityLocality
+from saferplaces.web.views_common import apply_service_errors, page
+
+
+@login_required
+def plan(request: HttpRequest, slug: str) -> HttpResponse:
+    p = p_selectors.partnership_for_user(request.user, slug)
+    locs = list(selectors.localities(p))
+    return page(
+        request,
+        "plans/plan.html",
+        p,
+        "plan",
+        priorities=list(selectors.priorities(p)),
+        county_priorities=list(selectors.county_priorities(p)),
+        localities=locs,
+        decisions=list(selectors.decisions(p)[:5]),
+    )
+
+
+def _priority_form(request: HttpRequest, p, instance: Priority | None = None) -> f.PriorityForm:
+    initial = {
+        "scope": Priority.Scope.COUNTY_WIDE if p.is_county else Priority.Scope.LOCAL,
+        "period_start": p.plan_start,
+        "period_end": p.plan_end,
+    }
+    if instance is not None:
+        initial = {
+            "title": instance.title,
+            "definition": instance.definition,
+            "scope": instance.scope,
+            "period_start": instance.period_start,
+            "period_end": instance.period_end,
+            "governance_group": instance.governance_group,
+            "lead_officer": str(instance.lead_officer_id or ""),
+            "lead_organisation": str(instance.lead_organisation_id or ""),
+            "rationale": instance.rationale,
+            "objectives": [str(o.pk) for o in instance.partner_objectives.all()],
+        }
+    return f.PriorityForm(
+        request.POST or None,
+        initial=initial,
+        people=p_selectors.partnership_people(p),
+        objectives=list(p_selectors.partner_objectives(p)),
+    )
+
+
+@login_required
+def priority_new(request: HttpRequest, slug: str) -> HttpResponse:
+    p = p_selectors.partnership_for_user(request.user, slug, perm.EDIT_PLAN)
+    form = _priority_form(request, p)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.priority_create(
+                actor=request.user,
+                partnership=p,
+                objectives=form.chosen_objectives(),
+                **form.to_fields(),
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, "Priority added to the plan")
+            return redirect("plans:plan", p.slug)
+    return page(
+        request,
+        "partnerships/form.html",
+        p,
+        "plan",
+        form=form,
+        heading="Add a priority",
+        button="Add priority",
+    )
+
+
+@login_required
+def priority_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    p = p_selectors.partnership_for_user(request.user, slug, perm.EDIT_PLAN)
+    pr = get_object_or_404(Priority, pk=pk, partnership=p)
+    form = _priority_form(request, p, pr)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.priority_update(
+                actor=request.user,
+                priority=pr,
+                objectives=form.chosen_objectives(),
+                **form.to_fields(),
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, "Priority saved")
+            return redirect("plans:plan", p.slug)
+    return page(
+        request,
+        "partnerships/form.html",
+        p,
+        "plan",
+        form=form,
+        heading=f"Change priority: {pr.title}",
+        button="Save priority",
+    )
+
+
+@login_required
+@require_POST
+def priority_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    p = p_selectors.partnership_for_user(request.user, slug, perm.EDIT_PLAN)
+    pr = get_object_or_404(Priority, pk=pk, partnership=p)
+    try:
+        services.priority_delete(actor=request.user, priority=pr)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(request, "Priority removed from the plan")
+    return redirect("plans:plan", p.slug)
+
+
+@login_required
+def locality_new(request: HttpRequest, slug: str) -> HttpResponse:
+    return _locality_form(request, slug, None)
+
+
+@login_required
+def locality_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    return _locality_form(request, slug, pk)
+
+
+def _locality_form(request: HttpRequest, slug: str, pk: int | None) -> HttpResponse:
+    p = p_selectors.partnership_for_user(request.user, slug, perm.EDIT_PLAN)
+    loc = get_object_or_404(PriorityLocality, pk=pk, partnership=p) if pk else None
+    initial = {}
+    if loc is not None:
+        initial = {
+            "name": loc.name,
+            "area_codes": ", ".join(loc.area_codes),
+            "priority_type": loc.priority_type,
+            "priority": str(loc.priority_id or ""),
+            "rationale": loc.rationale,
+        }
+    wards = integrations.wards_within([a.code for a in p.areas.all()])
+    if loc is not None and wards:
+        known = {c for c, _ in wards}
+        initial["wards"] = [c for c in loc.area_codes if c in known]
+        initial["area_codes"] = ", ".join(c for c in loc.area_codes if c not in known)
+    form = f.LocalityForm(
+        request.POST or None, initial=initial, priorities=list(selectors.priorities(p)), wards=wards
+    )
+    if request.method == "POST" and form.is_valid():
+        fields = form.to_fields()
+        if loc is None:
+            fields["source"] = (
+                PriorityLocality.Source.WAREHOUSE
+                if fields["area_codes"]
+                else PriorityLocality.Source.MANUAL
+            )
+            services.locality_create(actor=request.user, partnership=p, **fields)
+        else:
+            services.locality_update(actor=request.user, locality=loc, **fields)
+        messages.success(request, "Priority locality saved")
+        return redirect("plans:plan", p.slug)
+    return page(
+        request,
+        "partnerships/form.html",
+        p,
+        "plan",
+        form=form,
+        heading="Change priority locality" if loc else "Add a priority locality",
+        button="Save locality",
+    )
+
+
+@login_required
+@require_POST
+def locality_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    p = p_selectors.partnership_for_user(request.user, slug, perm.EDIT_PLAN)
+    services.locality_delete(
+        actor=request.user, locality=get_object_or_404(PriorityLocality, pk=pk, partnership=p)
+    )
+    messages.success(request, "Priority locality removed")
+    return redirect("plans:plan", p.slug)
+
+
+# Work plan ------------------------------------------------------------------------------------
+
+
+@login_required
+def workplan(request: HttpRequest, slug: str) -> HttpResponse:
+    p = p_selectors.partnership_for_user(request.user, slug)
+    status = request.GET.get("status", "")
+    only = request.GET.get("only", "")
+    mine = request.GET.get("mine") == "1"
+    if status not in {"", "open", *Action.Status.values}:
+        status = ""
+    if only not in {"", "overdue", "stale"}:
+        only = ""
+    wp = selectors.workplan(p, status=status, only=only, owner_id=request.user.pk if mine else None)
+    ctx = {
+        "wp": wp,
+        "status": status,
+        "only": only,
+        "mine": mine,
+        "statuses": Action.Status.choices,
+    }
+    if request.headers.get("HX-Request"):
+        return page(request, "plans/_workplan_table.html", p, "workplan", **ctx)
+    return page(request, "plans/workplan.html", p, "workplan", **ctx)
+
+
+def _action_form(
+    request: HttpRequest, p, instance: Action | None = None, priority_id: str = ""
+) -> f.ActionForm:
+    initial: dict = {"status": Action.Status.NOT_STARTED, "priority": priority_id}
+    if instance is not None:
+        initial = {
+            "priority": str(instance.priority_id),
+            "title": instance.title,
+            "description": instance.description,
+            "owner": str(instance.owner_id or ""),
+            "organisation": str(instance.organisation_id or ""),
+            "due_date": instance.due_date,
+            "status": instance.status,
+            "rag": instance.rag,
+        }
+    return f.ActionForm(
+        request.POST or None,
+        initial=initial,
+        people=p_selectors.partnership_people(p),
+        priorities=list(Priority.objects.filter(partnership=p)),
+    )
+
+
+@login_required
+def action_new(request: HttpRequest, slug: str) -> HttpResponse:
+    p = p_selectors.partnership_for_user(request.user, slug, perm.EDIT_WORKPLAN)
+    form = _action_form(request, p, priority_id=request.GET.get("priority", ""))
+    if request.method == "POST" and form.is_valid():
+        fields = form.to_fields()
+        priority = fields.pop("priority")
+        try:
+            a = services.action_create(actor=request.user, priority=priority, **fields)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, "Action added to the work plan")
+            return redirect("plans:action", p.slug, a.pk)
+    return page(
+        request,
+        "partnerships/form.html",
+        p,
+        "workplan",
+        form=form,
+        heading="Add an action",
+        button="Add action",
+    )
+
+
+def _get_action(p, pk: int) -> Action:
+    try:
+        return selectors.action_with_history(p, pk)
+    except Action.DoesNotExist:
+        raise Http404("No such action") from None
+
+
+@login_required
+def action_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    p = p_selectors.partnership_for_user(request.user, slug)
+    a = _get_action(p, pk)
+    can_update = perm.can(request.user, p, perm.UPDATE_ACTION, a)
+    form = f.ActionUpdateForm(initial={"status": a.status, "rag": a.rag}) if can_update else None
+    return page(
+        request,
+        "plans/action.html",
+        p,
+        "workplan",
+        action=a,
+        update_form=form,
+        can_update=can_update,
+    )
+
+
+@login_required
+def action_update(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """A lead officer's (or manager's) progress update. Served as a fragment to htmx."""
+    p = p_selectors.partnership_for_user(request.user, slug)
+    a = _get_action(p, pk)
+    if not perm.can(request.user, p, perm.UPDATE_ACTION, a):
+        raise PermissionDenied
+    form = f.ActionUpdateForm(request.POST or None, initial={"status": a.status, "rag": a.rag})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.action_add_update(actor=request.user, action=a, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            # Confirmed on the action page itself, which htmx swaps in without a page load.
+            return redirect(reverse("plans:action", args=[p.slug, a.pk]) + "?updated=1")
+    return page(request, "plans/action_update.html", p, "workplan", action=a, form=form)
+
+
+@login_required
+def action_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    p = p_selectors.partnership_for_user(request.user, slug, perm.EDIT_WORKPLAN)
+    a = _get_action(p, pk)
+    form = _action_form(request, p, a)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.action_update(actor=request.user, action=a, **form.to_fields())
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, "Action saved")
+            return redirect("plans:action", p.slug, a.pk)
+    return page(
+        request,
+        "partnerships/form.html",
+        p,
+        "workplan",
+        form=form,
+        heading=f"Change action: {a.title}",
+        button="Save action",
+    )
+
+
+# Quarterly review ----------------------------------------------------------------------------
+
+
+@login_required
+def reviews(request: HttpRequest, slug: str) -> HttpResponse:
+    p = p_selectors.partnership_for_user(request.user, slug)
+    return page(request, "plans/reviews.html", p, "workplan", reviews=list(selectors.reviews(p)))
+
+
+@login_required
+def review_new(request: HttpRequest, slug: str) -> HttpResponse:
+    p = p_selectors.partnership_for_user(request.user, slug, perm.RECORD_REVIEW)
+    groups = selectors.review_walk(p)
+    today = timezone.localdate()
+    form = f.ReviewForm(
+        request.POST or None, initial={"quarter": f.default_quarter(today), "held_on": today}
+    )
+    line_errors: list[dict[str, str]] = []
+    if request.method == "POST":
+        lines = []
+        for g in groups:
+            rag = request.POST.get(f"p{g.priority.pk}-rag", "")
+            if rag not in {"", "red", "amber", "green"}:
+                line_errors.append(
+                    {
+                        "href": f"#p{g.priority.pk}-rag",
+                        "text": f"Choose a RAG rating for {g.priority.title}",
+                    }
+                )
+            lines.append(
+                services.ReviewLine(
+                    priority=g.priority,
+                    action=None,
+                    rag=rag,
+                    comment=request.POST.get(f"p{g.priority.pk}-comment", ""),
+                )
+            )
+            for a in g.actions:
+                status = request.POST.get(f"a{a.pk}-status", a.status)
+                arag = request.POST.get(f"a{a.pk}-rag", a.rag)
+                if status not in Action.Status.values:
+                    line_errors.append(
+                        {"href": f"#a{a.pk}-status", "text": f"Choose a status for '{a.title}'"}
+                    )
+                if arag not in {"", "red", "amber", "green"}:
+                    line_errors.append(
+                        {"href": f"#a{a.pk}-rag", "text": f"Choose a RAG rating for '{a.title}'"}
+                    )
+                lines.append(
+                    services.ReviewLine(
+                        priority=g.priority,
+                        action=a,
+                        status=status,
+                        rag=arag,
+                        comment=request.POST.get(f"a{a.pk}-comment", ""),
+                    )
+                )
+        if form.is_valid() and not line_errors:
+            try:
+                review = services.review_record(
+                    actor=request.user, partnership=p, lines=lines, **form.cleaned_data
+                )
+            except ValidationError as exc:
+                apply_service_errors(form, exc)
+            else:
+                messages.success(request, f"The {review.quarter} review is recorded")
+                return redirect("plans:review", p.slug, review.pk)
+    errors = (form.error_list() if form.is_bound else []) + line_errors
+    return page(
+        request,
+        "plans/review_new.html",
+        p,
+        "workplan",
+        form=form,
+        groups=groups,
+        errors=errors,
+        post=request.POST,
+        statuses=Action.Status.choices,
+    )
+
+
+@login_required
+def review_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    p = p_selectors.partnership_for_user(request.user, slug)
+    try:
+        review = selectors.review_detail(p, pk)
+    except Exception:
+        raise Http404("No such review") from None
+    return page(request, "plans/review.html", p, "workplan", review=review)
+
+
+# Assessments ----------------------------------------------------------------------------------
+
+
+@login_required
+def assessments(request: HttpRequest, slug: str) -> HttpResponse:
+    p = p_selectors.partnership_for_user(request.user, slug)
+    areas = list(p.areas.all())
+    form = (
+        f.AssessmentRunForm(areas=areas) if perm.can(request.user, p, perm.RUN_ASSESSMENT) else None
+    )
+    return page(
+        request,
+        "plans/assessments.html",
+        p,
+        "assessments",
+        run_form=form,
+        upload_form=f.AssessmentUploadForm(),
+        assessments=list(selectors.assessments(p)),
+        decisions=list(selectors.decisions(p)),
+        areas=areas,
+    )
+
+
+@login_required
+@require_POST
+def assessment_run(request: HttpRequest, slug: str) -> HttpResponse:
+    p = p_selectors.partnership_for_user(request.user, slug, perm.RUN_ASSESSMENT)
+    areas = list(p.areas.all())
+    form = f.AssessmentRunForm(request.POST, areas=areas)
+    engine_error = ""
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            out = integrations.run_assessment(
+                d["area_code"], d["start"], d["end"], allow_gaps=d["allow_gaps"]
+            )
+        except integrations.AssessmentEngineMissing as exc:
+            engine_error = str(exc)
+        except Exception as exc:  # recorded and shown on the run's page, never a 500
+            reason = (
+                str(exc)
+                if isinstance(exc, integrations.AssessmentFailed)
+                else f"{type(exc).__name__}: {exc}"
+            )
+            run = services.assessment_store(
+                actor=request.user,
+                partnership=p,
+                area_code=d["area_code"],
+                start=d["start"],
+                end=d["end"],
+                result=None,
+                error=reason,
+            )
+            messages.error(request, "The assessment did not finish. The reason is shown below")
+            return redirect("plans:assessment", p.slug, run.pk)
+        else:
+            run = services.assessment_store(
+                actor=request.user,
+                partnership=p,
+                area_code=d["area_code"],
+                start=d["start"],
+                end=d["end"],
+                result=out.result,
+                report_html=out.report_html,
+            )
+            messages.success(request, "Assessment complete")
+            return redirect("plans:assessment", p.slug, run.pk)
+    return page(
+        request,
+        "plans/assessments.html",
+        p,
+        "assessments",
+        run_form=form,
+        upload_form=f.AssessmentUploadForm(),
+        engine_error=engine_error,
+        assessments=list(selectors.assessments(p)),
+        decisions=list(selectors.decisions(p)),
+        areas=areas,
+        errors=form.error_list(),
+        http_status=200 if not form.errors else 400,
+    )
+
+
+@login_required
+@require_POST
+def assessment_upload(request: HttpRequest, slug: str) -> HttpResponse:
+    p = p_selectors.partnership_for_user(request.user, slug, perm.RUN_ASSESSMENT)
+    form = f.AssessmentUploadForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            result = json.loads(form.cleaned_data["file"].read().decode("utf-8-sig"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            form.add_error("file", "The file is not valid JSON")
+        else:
+            prios, locs, problems = services.read_recommendations(result)
+            if not isinstance(result, dict) or (not prios and not locs):
+                form.add_error(
+                    "file", "The file has no recommended_priorities or priority_localities"
+                )
+            else:
+                area = str(result.get("area_code") or "")
+                if not area and isinstance(result.get("area"), dict):
+                    area = str(result["area"].get("code") or "")
+                run = services.assessment_store(
+                    actor=request.user,
+                    partnership=p,
+                    area_code=area or "unknown",
+                    start=None,
+                    end=None,
+                    result=result,
+                    report_html="",
+                    imported=True,
+                )
+                for prob in problems:
+                    messages.error(request, prob)
+                messages.success(request, "Assessment imported")
+                return redirect("plans:assessment", p.slug, run.pk)
+    areas = list(p.areas.all())
+    return page(
+        request,
+        "plans/assessments.html",
+        p,
+        "assessments",
+        run_form=f.AssessmentRunForm(areas=areas),
+        upload_form=form,
+        assessments=list(selectors.assessments(p)),
+        decisions=list(selectors.decisions(p)),
+        areas=areas,
+        errors=form.error_list(),
+    )
+
+
+def _get_run(p, pk: int) -> AssessmentRun:
+    return get_object_or_404(
+        AssessmentRun.objects.select_related("created_by"), pk=pk, partnership=p
+    )
+
+
+@login_required
+def assessment_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    p = p_selectors.partnership_for_user(request.user, slug)
+    run = _get_run(p, pk)
+    prios, locs, problems = services.read_recommendations(run.result)
+    return page(
+        request,
+        "plans/assessment.html",
+        p,
+        "assessments",
+        run=run,
+        recommended=prios,
+        localities=locs,
+        problems=problems,
+    )
+
+
+@login_required
+def assessment_report(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """The engine's own rendered report, served apart and sandboxed by its CSP."""
+    p = p_selectors.partnership_for_user(request.user, slug)
+    run = _get_run(p, pk)
+    if not run.report_html:
+        raise Http404("This assessment has no rendered report")
+    resp = HttpResponse(run.report_html)
+    # The report is the engine's HTML: no scripts, and it may not talk to anything.
+    resp["Content-Security-Policy"] = (
+        "default-src 'none'; img-src data: 'self'; style-src 'unsafe-inline' 'self'; sandbox"
+    )
+    return resp
+
+
+@login_required
+def assessment_adopt(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    p = p_selectors.partnership_for_user(request.user, slug, perm.ADOPT_ASSESSMENT)
+    run = _get_run(p, pk)
+    prios, locs, _ = services.read_recommendations(run.result)
+    form = f.AdoptForm(
+        request.POST or None,
+        priorities=prios,
+        localities=locs,
+        initial={
+            "decided_on": timezone.localdate(),
+            "decision_maker": p.board_name,
+            "priorities": [str(r.index) for r in prios if r.recommended],
+            "localities": [str(r.index) for r in locs if r.recommended],
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.assessment_adopt(
+                actor=request.user,
+                assessment=run,
+                priority_indexes=[int(i) for i in d["priorities"]],
+                locality_indexes=[int(i) for i in d["localities"]],
+                decided_on=d["decided_on"],
+                decision_maker=d["decision_maker"],
+                minute=d["minute"],
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, "The decision is recorded and the plan updated")
+            return redirect("plans:plan", p.slug)
+    return page(
+        request,
+        "plans/adopt.html",
+        p,
+        "assessments",
+        run=run,
+        form=form,
+        recommended=prios,
+        localities=locs,
+    )

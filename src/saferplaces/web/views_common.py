@@ -1,0 +1,45 @@
+"""Small helpers shared by the views, which stay thin: parse, call a service, render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from saferplaces.web import permissions
+from saferplaces.web.partnerships.models import Partnership
+
+
+def page(
+    request: HttpRequest,
+    template: str,
+    partnership: Partnership | None,
+    section: str = "",
+    http_status: int = 200,
+    **context: Any,
+) -> HttpResponse:
+    if partnership is not None:
+        context.setdefault("caps", permissions.capabilities(request.user, partnership))
+    form = context.get("form")
+    if form is not None and "errors" not in context:
+        context["errors"] = form.error_list() if form.is_bound else []
+    return render(
+        request,
+        template,
+        {"partnership": partnership, "section": section, **context},
+        status=http_status,
+    )
+
+
+def apply_service_errors(form: Any, exc: ValidationError) -> None:
+    """Puts a service's ValidationError onto the form, so it shows in the error summary."""
+    if hasattr(exc, "error_dict"):
+        for field, errs in exc.error_dict.items():
+            target = field if field in form.fields else None
+            for e in errs:
+                form.add_error(target, e.messages[0] if hasattr(e, "messages") else str(e))
+    else:
+        for msg in exc.messages:
+            form.add_error(None, msg)

@@ -1,0 +1,62 @@
+"""Test set-up for the partnership workspace (pytest-django, configured here and not in pyproject).
+
+DJANGO_SETTINGS_MODULE is set before Django loads. The warehouse path points at a file that does
+not exist unless a test builds one, so no test reads a developer's real warehouse.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "saferplaces.web.settings")
+os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-not-for-production-0123456789")
+_TMP = Path(tempfile.mkdtemp(prefix="saferplaces-web-tests-"))
+os.environ.setdefault("SAFERPLACES_WAREHOUSE", str(_TMP / "no-warehouse.duckdb"))
+
+import django  # noqa: E402
+
+django.setup()
+
+import pytest  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from sp_web_fixtures import World, make_world  # noqa: E402
+
+
+@pytest.fixture
+def world(db) -> World:
+    return make_world()
+
+
+@pytest.fixture
+def client_for(client):
+    """Signs the test client in as one of the world's people."""
+
+    def sign_in(user):
+        client.force_login(user)
+        return client
+
+    return sign_in
+
+
+@pytest.fixture
+def warehouse_file(tmp_path, settings):
+    """A small real warehouse: Staffordshire geography and one month of street records."""
+    import sp_web_warehouse as warehouse
+
+    if not warehouse.shared_available():
+        pytest.skip("shared/data police files are not available (set SAFERPLACES_SHARED_DATA)")
+    path = warehouse.build(tmp_path / "warehouse.duckdb", months=["2025-01", "2025-02"])
+    settings.SAFERPLACES_WAREHOUSE_PATH = path
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(request, settings):
+    """Argon2 is deliberately slow; tests that are not about hashing use a fast hasher."""
+    if "argon2" not in request.node.name:
+        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
