@@ -4,7 +4,12 @@ Builds a workspace of 50 partnerships, 5,000 actions and 2,000 indicators × 36 
 (72,000) in a temporary folder (SQLite, or PostgreSQL when DATABASE_URL says so), starts the real
 server (`saferplaces.web.commands.serve`, waitress) on a free loopback port, signs in 20 users
 (each a manager of some partnerships) and has them request dashboard and work-plan pages for a
-bounded number of requests. Reports p50/p95 per page; the goal is p95 under 1 second.
+bounded number of requests. Reports p50/p95 per page; the goal (issue 5) is p95 under 250 ms.
+
+Two load shapes, both on loopback and bounded: people who read a page before the next click
+(a pause of 0.5–1.5 s, seeded) — the goal's case — and no pause at all, which saturates the
+two cores and shows the ceiling (with 20 requests always in flight, latency is about 20 × the
+service time / 2 cores, whatever the code does).
 
     python -m benchmarks.run web            (full)      python -m benchmarks.run --quick web
     python benchmarks/bench_web.py [--quick]             (prints the rows)
@@ -30,7 +35,8 @@ ROOT = Path(__file__).resolve().parents[1]
 PARTNERSHIPS, ACTIONS, INDICATORS, PERIODS = 50, 5000, 2000, 36
 USERS = 20
 WORKERS = os.cpu_count() or 1  # what `serve` uses by default
-GOAL_P95_S = 1.0
+GOAL_P95_S = 0.25
+THINK = (("0.5–1.5 s between clicks", 1.0), ("no pause (saturation)", 0.0))
 PASSWORD = "benchmark-password-123"
 
 
@@ -154,70 +160,82 @@ def run(quick: bool = False) -> list[dict]:
             for s, slug in ((sessions[0], "p0"),):  # warm up once (templates, connections)
                 s.get(f"{base}/partnerships/{slug}/", timeout=60)
                 s.get(f"{base}/partnerships/{slug}/work-plan/", timeout=60)
-            timings: dict[str, list[float]] = {"dashboard": [], "work plan": []}
-            errors: list[str] = []
-            lock = threading.Lock()
-            barrier = threading.Barrier(USERS)
-
-            def user(i: int) -> None:
-                rng = random.Random(i)
-                s = sessions[i]
-                barrier.wait()
-                for n in range(per_user):
-                    slug = rng.choice(targets[i])
-                    kind, path = (
-                        ("dashboard", f"/partnerships/{slug}/")
-                        if n % 2 == 0
-                        else ("work plan", f"/partnerships/{slug}/work-plan/")
-                    )
-                    t = time.perf_counter()
-                    r = s.get(base + path, timeout=60)
-                    elapsed = time.perf_counter() - t
-                    with lock:
-                        if r.status_code != 200:
-                            errors.append(f"{path}: {r.status_code}")
-                        timings[kind].append(elapsed)
-
-            started = time.perf_counter()
-            threads = [threading.Thread(target=user, args=(i,)) for i in range(USERS)]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join(timeout=900)
-            wall = time.perf_counter() - started
+            results = {}
+            for label, think in THINK:
+                results[label] = _drive(base, sessions, targets, per_user, think)
         finally:
             server.terminate()
             try:
                 server.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 server.kill()
+    rows = []
+    db = "PostgreSQL" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "SQLite"
+    for label, (timings, wall, errors) in results.items():
         if errors:
             raise RuntimeError(f"{len(errors)} failed requests, e.g. {errors[:3]}")
-    rows = []
-    total = sum(len(v) for v in timings.values())
-    db = "PostgreSQL" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "SQLite"
-    for kind, ts in timings.items():
-        ts.sort()
-        p95 = ts[max(0, round(0.95 * len(ts)) - 1)]
-        rows.append(
-            {
-                "name": f"Workspace {kind} page, {USERS} concurrent users ({db}, waitress, {WORKERS} processes × 8 threads)",
-                "baseline": f"goal p95 < {GOAL_P95_S:g} s",
-                "baseline_seconds": GOAL_P95_S,
-                "ours": f"p50 {statistics.median(ts) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms",
-                "ours_seconds": round(p95, 4),
-                "ratio": round(GOAL_P95_S / p95, 2),
-                "goal": f"p95 < {GOAL_P95_S:g} s",
-                "met": p95 < GOAL_P95_S,
-                "rows": len(ts),
-                "notes": (
-                    f"{built['partnerships']} partnerships, {built['actions']:,} actions, {built['indicators']:,} indicators × "
-                    f"{PERIODS} months ({built['values']:,} values); {total} requests in {wall:.1f} s "
-                    f"({total / wall:.1f} req/s); loopback only"
-                ),
-            }
-        )
+        total = sum(len(v) for v in timings.values())
+        for kind, ts in timings.items():
+            ts.sort()
+            p95 = ts[max(0, round(0.95 * len(ts)) - 1)]
+            rows.append(
+                {
+                    "name": f"Workspace {kind} page, {USERS} users, {label} ({db}, waitress, "
+                    f"{WORKERS} processes × 8 threads)",
+                    "baseline": f"goal p95 < {GOAL_P95_S * 1000:.0f} ms",
+                    "baseline_seconds": GOAL_P95_S,
+                    "ours": f"p50 {statistics.median(ts) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms",
+                    "ours_seconds": round(p95, 4),
+                    "ratio": round(GOAL_P95_S / p95, 2),
+                    "goal": f"p95 < {GOAL_P95_S * 1000:.0f} ms",
+                    "met": p95 < GOAL_P95_S,
+                    "rows": len(ts),
+                    "notes": (
+                        f"{built['partnerships']} partnerships, {built['actions']:,} actions, "
+                        f"{built['indicators']:,} indicators × {PERIODS} months "
+                        f"({built['values']:,} values); {total} requests in {wall:.1f} s "
+                        f"({total / wall:.1f} req/s); loopback only"
+                    ),
+                }
+            )
     return rows
+
+
+def _drive(base: str, sessions: list, targets: dict, per_user: int, think: float):
+    """Every user makes ``per_user`` requests, pausing ``think`` ± 50% seconds between them."""
+    timings: dict[str, list[float]] = {"dashboard": [], "work plan": []}
+    errors: list[str] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(USERS)
+
+    def user(i: int) -> None:
+        rng = random.Random(i)
+        s = sessions[i]
+        barrier.wait()
+        for n in range(per_user):
+            if think and n:
+                time.sleep(rng.uniform(0.5 * think, 1.5 * think))
+            slug = rng.choice(targets[i])
+            kind, path = (
+                ("dashboard", f"/partnerships/{slug}/")
+                if n % 2 == 0
+                else ("work plan", f"/partnerships/{slug}/work-plan/")
+            )
+            t = time.perf_counter()
+            r = s.get(base + path, timeout=60)
+            elapsed = time.perf_counter() - t
+            with lock:
+                if r.status_code != 200:
+                    errors.append(f"{path}: {r.status_code}")
+                timings[kind].append(elapsed)
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=user, args=(i,)) for i in range(USERS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=900)
+    return timings, time.perf_counter() - started, errors
 
 
 if __name__ == "__main__":
