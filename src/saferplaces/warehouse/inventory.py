@@ -97,9 +97,7 @@ def coverage(con: duckdb.DuckDBPyConnection) -> dict:
         "coverage": matrix,
         "totals": totals,
         "latest_loads": latest,
-        "reference_data": [
-            {"dataset": d, "rows": n, "loaded_at": t} for d, n, t in geography
-        ],
+        "reference_data": [{"dataset": d, "rows": n, "loaded_at": t} for d, n, t in geography],
     }
 
 

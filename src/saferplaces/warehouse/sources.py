@@ -14,7 +14,9 @@ import gzip
 import hashlib
 import io
 import re
+import threading
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,14 +29,40 @@ NAME_PATTERN = re.compile(
     r"\.csv(?:\.gz)?$"
 )
 
-# Guards against zip bombs: a single monthly CSV for the largest force is ~40 MB, and CSV text
-# compresses about 5–10 times, so these limits leave a wide margin for real files.
-MAX_MEMBER_BYTES = 2 * 1024**3
-MAX_COMPRESSION_RATIO = 200
+# Guards against zip bombs: a single monthly CSV for the largest force (the Met) is ~40 MB, and
+# CSV text compresses about 5–10 times, so these limits leave a wide margin for real files.
+MAX_MEMBER_BYTES = 512 * 1024**2
+MAX_COMPRESSION_RATIO = 100
 
 
 class SourceError(WarehouseError):
     pass
+
+
+class ZipPool:
+    """Open zip files, shared by the members of one load, so the central directory of an archive
+    with thousands of members is read once rather than once per member.
+
+    ``zipfile`` serialises reads of one archive with a lock, so members may be read from a
+    background thread while the loader works on earlier ones.
+    """
+
+    def __init__(self) -> None:
+        self._open: dict[Path, zipfile.ZipFile] = {}
+        self._lock = threading.Lock()
+
+    def get(self, path: Path) -> zipfile.ZipFile:
+        with self._lock:
+            zf = self._open.get(path)
+            if zf is None:
+                zf = self._open[path] = zipfile.ZipFile(path)
+            return zf
+
+    def close(self) -> None:
+        with self._lock:
+            for zf in self._open.values():
+                zf.close()
+            self._open.clear()
 
 
 @dataclass
@@ -49,6 +77,7 @@ class PoliceFile:
     name_kind: str | None = None
     compressed_size: int = 0
     declared_size: int = 0
+    pool: ZipPool | None = field(default=None, repr=False, compare=False)
     _sha256: str | None = field(default=None, repr=False)
 
     @property
@@ -59,72 +88,90 @@ class PoliceFile:
     def is_gzip(self) -> bool:
         return self.member is None and self.path.name.lower().endswith(".gz")
 
+    def _zip(self) -> zipfile.ZipFile:
+        return self.pool.get(self.path) if self.pool else zipfile.ZipFile(self.path)
+
     def read_bytes(self) -> bytes:
-        """The CSV bytes, decompressed; guarded against zip bombs."""
+        """The CSV bytes, decompressed; guarded against zip and gzip bombs."""
         if self.member is not None:
-            return _read_member(self.path, self.member, self.display_name)
+            return _read_member(self._zip(), self.member, self.display_name, own=self.pool is None)
         if self.is_gzip:
             try:
                 with gzip.open(self.path, "rb") as fh:
-                    return _read_capped(fh, self.display_name)
-            except (OSError, EOFError) as exc:
-                raise SourceError(f"{self.display_name}: not a readable gzip file ({exc}).") from exc
-        return self.path.read_bytes()
+                    data = _read_capped(fh, self.display_name, self.path.stat().st_size)
+            except (OSError, EOFError, zlib.error) as exc:
+                raise SourceError(
+                    f"{self.display_name}: not a readable gzip file ({exc}); "
+                    "it may be truncated or damaged."
+                ) from exc
+        else:
+            data = self.path.read_bytes()
+        self._sha256 = hashlib.sha256(data).hexdigest()
+        return data
 
     def head(self, n: int = 65536) -> bytes:
         """The first bytes of the CSV (for the header check), decompressed."""
         try:
             if self.member is not None:
-                with zipfile.ZipFile(self.path) as zf, zf.open(self.member) as fh:
+                with self._zip().open(self.member) as fh:
                     return fh.read(n)
             if self.is_gzip:
                 with gzip.open(self.path, "rb") as fh:
                     return fh.read(n)
             with open(self.path, "rb") as fh:
                 return fh.read(n)
-        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:
             raise SourceError(f"{self.display_name}: cannot be read ({exc}).") from exc
 
     def sha256(self) -> str:
-        """SHA-256 of the file as stored: the file on disk, or the zip member's CSV bytes."""
+        """SHA-256 of the CSV bytes (decompressed), so a month hashes the same whether it
+        arrives as a .csv, a .csv.gz or a member of a download zip."""
         if self._sha256 is None:
-            digest = hashlib.sha256()
-            if self.member is not None:
-                digest.update(self.read_bytes())
-            else:
-                with open(self.path, "rb") as fh:
-                    for chunk in iter(lambda: fh.read(1 << 20), b""):
-                        digest.update(chunk)
-            self._sha256 = digest.hexdigest()
+            self._sha256 = hashlib.sha256(self.read_bytes()).hexdigest()
         return self._sha256
 
 
-def _read_capped(fh: io.BufferedIOBase, name: str) -> bytes:
-    buf = io.BytesIO()
+def _read_capped(fh: io.BufferedIOBase, name: str, compressed: int | None = None) -> bytes:
+    chunks = []
+    total = 0
     while True:
-        chunk = fh.read(1 << 20)
+        chunk = fh.read(1 << 22)
         if not chunk:
             break
-        buf.write(chunk)
-        if buf.tell() > MAX_MEMBER_BYTES:
+        chunks.append(chunk)
+        total += len(chunk)
+        if total > MAX_MEMBER_BYTES:
             raise SourceError(
-                f"{name}: refused: it expands past {MAX_MEMBER_BYTES // 1024**3} GiB, far beyond "
-                "any real data.police.uk file (a zip bomb or a damaged file)."
+                f"{name}: refused: it expands past {MAX_MEMBER_BYTES // 1024**2:,} MiB, far "
+                "beyond any real data.police.uk file (a zip bomb or a damaged file)."
             )
-    return buf.getvalue()
+        if compressed and total > 1 << 24 and total / compressed > MAX_COMPRESSION_RATIO:
+            raise SourceError(
+                f"{name}: refused: it expands more than {MAX_COMPRESSION_RATIO} to 1; real "
+                "CSVs compress about 10 to 1 (a gzip bomb?)."
+            )
+    return b"".join(chunks)
 
 
-def _read_member(path: Path, member: str, name: str) -> bytes:
+def _read_member(zf: zipfile.ZipFile, member: str, name: str, own: bool = False) -> bytes:
     try:
-        with zipfile.ZipFile(path) as zf:
-            info = zf.getinfo(member)
-            _check_ratio(info, name)
-            with zf.open(info) as fh:
-                return _read_capped(fh, name)
+        info = zf.getinfo(member)
+        _check_ratio(info, name)
+        with zf.open(info) as fh:
+            data = _read_capped(fh, name)
+        if len(data) != info.file_size:
+            raise SourceError(
+                f"{name}: the zip says {info.file_size:,} bytes but {len(data):,} were read "
+                "(a damaged zip)."
+            )
+        return data
     except zipfile.BadZipFile as exc:
         raise SourceError(f"{name}: the zip is damaged or truncated ({exc}).") from exc
-    except (OSError, EOFError, zipfile.LargeZipFile) as exc:
+    except (OSError, EOFError, zlib.error, zipfile.LargeZipFile) as exc:
         raise SourceError(f"{name}: cannot be read from the zip ({exc}).") from exc
+    finally:
+        if own:
+            zf.close()
 
 
 def _check_ratio(info: zipfile.ZipInfo, name: str) -> None:
@@ -144,6 +191,10 @@ def _check_ratio(info: zipfile.ZipInfo, name: str) -> None:
 class Discovery:
     files: list[PoliceFile]
     skipped: list[tuple[str, str]]  # (name, reason)
+    pool: ZipPool = field(default_factory=ZipPool)
+
+    def close(self) -> None:
+        self.pool.close()
 
 
 def parse_name(name: str) -> tuple[str, str, str] | None:
@@ -154,10 +205,17 @@ def parse_name(name: str) -> tuple[str, str, str] | None:
     return match["month"], match["force"], match["kind"]
 
 
-def _police_file(display: str, path: Path, member: str | None, size: int = 0, declared: int = 0):
+def _police_file(
+    display: str,
+    path: Path,
+    member: str | None,
+    size: int = 0,
+    declared: int = 0,
+    pool: ZipPool | None = None,
+) -> PoliceFile:
     parsed = parse_name(member or path.name)
     month, force, kind = parsed if parsed else (None, None, None)
-    return PoliceFile(display, path, member, force, month, kind, size, declared)
+    return PoliceFile(display, path, member, force, month, kind, size, declared, pool)
 
 
 def discover(
@@ -166,6 +224,7 @@ def discover(
     """Every police CSV in ``paths`` (zips, folders, CSV files), in a stable order."""
     files: list[PoliceFile] = []
     skipped: list[tuple[str, str]] = []
+    pool = ZipPool()
 
     def skip(name: str, reason: str) -> None:
         skipped.append((name, reason))
@@ -183,13 +242,13 @@ def discover(
                 if lower.endswith((".csv", ".csv.gz")):
                     files.append(_police_file(str(child), child, None))
                 elif lower.endswith(".zip"):
-                    files.extend(_zip_members(child, skip))
+                    files.extend(_zip_members(child, skip, pool))
                 else:
                     skip(str(child), "not a CSV, CSV.GZ or ZIP file")
             continue
         lower = path.name.lower()
         if lower.endswith(".zip") or zipfile.is_zipfile(path):
-            files.extend(_zip_members(path, skip))
+            files.extend(_zip_members(path, skip, pool))
         elif lower.endswith((".csv", ".csv.gz", ".txt")):
             files.append(_police_file(str(path), path, None))
         else:
@@ -197,33 +256,41 @@ def discover(
                 f"{path}: not a data.police.uk download. Give a .zip from data.police.uk, a folder "
                 "of YYYY-MM-<force>-<kind>.csv files, or single .csv / .csv.gz files."
             )
-    return Discovery(files, skipped)
+    return Discovery(files, skipped, pool)
 
 
-def _zip_members(path: Path, skip: Callable[[str, str], None]) -> list[PoliceFile]:
+def _zip_members(path: Path, skip: Callable[[str, str], None], pool: ZipPool) -> list[PoliceFile]:
     try:
-        zf = zipfile.ZipFile(path)
-    except zipfile.BadZipFile as exc:
+        zf = pool.get(path)
+    except (zipfile.BadZipFile, OSError) as exc:
         raise SourceError(
             f"{path}: not a readable zip file ({exc}). If the download was interrupted, "
             "download it again (or use `saferplaces fetch police`, which resumes)."
         ) from exc
     out = []
-    with zf:
-        bad = _first_bad_entry(zf)
-        if bad is not None:
-            raise SourceError(f"{path}: the zip is damaged or truncated (member {bad!r}).")
-        for info in sorted(zf.infolist(), key=lambda i: i.filename):
-            if info.is_dir():
-                continue
-            display = f"{path}!{info.filename}"
-            if not info.filename.lower().endswith(".csv"):
-                skip(display, "not a CSV file")
-                continue
-            if parse_name(info.filename) is None:
-                skip(display, "name is not YYYY-MM-<force>-<street|outcomes|stop-and-search>.csv")
-                continue
-            out.append(_police_file(display, path, info.filename, info.compress_size, info.file_size))
+    bad = _first_bad_entry(zf)
+    if bad is not None:
+        raise SourceError(
+            f"{path}: the zip is damaged or truncated (member {bad!r} runs past the end of the "
+            "file). Download it again."
+        )
+    for info in sorted(zf.infolist(), key=lambda i: i.filename):
+        if info.is_dir():
+            continue
+        display = f"{path}!{info.filename}"
+        base = info.filename.rsplit("/", 1)[-1]
+        if info.filename.startswith("__MACOSX/") or base.startswith("._"):
+            skip(display, "macOS metadata, not data")
+            continue
+        if not info.filename.lower().endswith(".csv"):
+            skip(display, "not a CSV file")
+            continue
+        if parse_name(info.filename) is None:
+            skip(display, "name is not YYYY-MM-<force>-<street|outcomes|stop-and-search>.csv")
+            continue
+        out.append(
+            _police_file(display, path, info.filename, info.compress_size, info.file_size, pool)
+        )
     return out
 
 
