@@ -5,6 +5,7 @@ Commands stay thin: they parse options, call the package, and print tables (Rich
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from pathlib import Path
@@ -78,6 +79,20 @@ def _warehouse(read_only: bool = False):
         return connect(state.workspace.ensure().warehouse_path, read_only=read_only)
     except WarehouseError as exc:
         raise _fail(str(exc)) from exc
+
+
+@contextlib.contextmanager
+def _opened(read_only: bool = False, errors: tuple[type[Exception], ...] = ()):
+    """The warehouse, closed afterwards; expected errors become a plain message and exit 1."""
+    from saferplaces.warehouse.store import WarehouseError
+
+    con = _warehouse(read_only=read_only)
+    try:
+        yield con
+    except (WarehouseError, *errors) as exc:
+        raise _fail(str(exc)) from exc
+    finally:
+        con.close()
 
 
 def _print_json(data) -> None:
@@ -185,16 +200,9 @@ def load_geography_cmd(
     earlier reference data in one transaction.
     """
     from saferplaces.warehouse.geography import load_geography
-    from saferplaces.warehouse.store import WarehouseError
 
-    con = _warehouse()
-    try:
-        with console.status("Loading reference data"):
-            summary = load_geography(con, list(paths) if paths else None)
-    except (WarehouseError, ValueError) as exc:
-        raise _fail(str(exc)) from exc
-    finally:
-        con.close()
+    with _opened(errors=(ValueError,)) as con, console.status("Loading reference data"):
+        summary = load_geography(con, list(paths) if paths else None)
     table = Table(title="Reference data")
     table.add_column("Dataset")
     table.add_column("Rows", justify="right")
@@ -301,15 +309,9 @@ def load_localities_cmd(
     """Define localities from a file: a CSV with columns locality,code (LSOA 2021 or ward codes)
     or a GeoJSON of polygons in WGS84 (members: the LSOAs whose centroid falls inside)."""
     from saferplaces.warehouse.localities import load_localities
-    from saferplaces.warehouse.store import WarehouseError
 
-    con = _warehouse()
-    try:
+    with _opened() as con:
         locs = load_localities(con, path, replace=replace)
-    except WarehouseError as exc:
-        raise _fail(str(exc)) from exc
-    finally:
-        con.close()
     for loc in locs:
         console.print(f"{loc.code}  {loc.name}: {len(loc.lsoas)} LSOAs", highlight=False)
 
@@ -324,15 +326,9 @@ def locality_add(
 ) -> None:
     """Define a locality from LSOA and ward codes; it is then usable wherever an area is."""
     from saferplaces.warehouse.localities import add_locality
-    from saferplaces.warehouse.store import WarehouseError
 
-    con = _warehouse()
-    try:
+    with _opened() as con:
         loc = add_locality(con, name, lsoa or [], ward or [], description, replace=replace)
-    except WarehouseError as exc:
-        raise _fail(str(exc)) from exc
-    finally:
-        con.close()
     console.print(f"{loc.code}  {loc.name}: {len(loc.lsoas)} LSOAs", highlight=False)
 
 
@@ -343,11 +339,8 @@ def locality_list(
     """The localities defined, with their size."""
     from saferplaces.warehouse.localities import list_localities
 
-    con = _warehouse(read_only=True)
-    try:
+    with _opened(read_only=True) as con:
         rows = list_localities(con)
-    finally:
-        con.close()
     if as_json:
         _print_json(rows)
         return
@@ -366,15 +359,9 @@ def locality_remove(
 ) -> None:
     """Delete a locality."""
     from saferplaces.warehouse.localities import remove_locality
-    from saferplaces.warehouse.store import WarehouseError
 
-    con = _warehouse()
-    try:
+    with _opened() as con:
         code = remove_locality(con, name)
-    except WarehouseError as exc:
-        raise _fail(str(exc)) from exc
-    finally:
-        con.close()
     console.print(f"Removed {code}.", highlight=False)
 
 
@@ -388,11 +375,8 @@ def status(
     """What the warehouse holds: force × month × kind coverage, gaps, totals, last loads."""
     from saferplaces.warehouse.inventory import coverage
 
-    con = _warehouse(read_only=True)
-    try:
+    with _opened(read_only=True) as con:
         data = coverage(con)
-    finally:
-        con.close()
     data["warehouse"] = str(state.workspace.warehouse_path)
     if as_json:
         _print_json(data)
@@ -440,15 +424,9 @@ def areas(
 ) -> None:
     """List areas of one level, with population (Census 2021) and size."""
     from saferplaces.warehouse.inventory import list_areas
-    from saferplaces.warehouse.store import WarehouseError
 
-    con = _warehouse(read_only=True)
-    try:
+    with _opened(read_only=True, errors=(ValueError, LookupError)) as con:
         rows = list_areas(con, level, within)
-    except (WarehouseError, ValueError, LookupError) as exc:
-        raise _fail(str(exc)) from exc
-    finally:
-        con.close()
     if as_json:
         _print_json(rows)
         return
@@ -563,24 +541,18 @@ def assess(
     from saferplaces.assessment import assess as run_assessment
     from saferplaces.assessment.inputs import InputError
     from saferplaces.assessment.periods import PeriodError
-    from saferplaces.warehouse.store import WarehouseError
 
     if schema:
         _print_json(json_schema())
         return
     if not (area and start and end):
         raise _fail("Give AREA, --from YYYY-MM and --to YYYY-MM (or --schema).")
-    con = _warehouse(read_only=True)
-    try:
-        with console.status(f"Assessing {area}"):
-            result = run_assessment(
-                area, start, end, baseline, con=con, allow_gaps=allow_gaps,
-                cell_size_m=cell_size, harm_weights=harm_weights, priority_inputs=priority_inputs,
-            )  # fmt: skip
-    except (AssessmentError, InputError, PeriodError, WarehouseError) as exc:
-        raise _fail(str(exc)) from exc
-    finally:
-        con.close()
+    errors = (AssessmentError, InputError, PeriodError)
+    with _opened(read_only=True, errors=errors) as con, console.status(f"Assessing {area}"):
+        result = run_assessment(
+            area, start, end, baseline, con=con, allow_gaps=allow_gaps,
+            cell_size_m=cell_size, harm_weights=harm_weights, priority_inputs=priority_inputs,
+        )  # fmt: skip
     out_dir = out or Path(f"assessment-{result.area.code}-{start}-{end}")
     text = result.to_json()
     atomic.write_text(out_dir / "assessment.json", text)
@@ -687,13 +659,8 @@ def compare(
     from saferplaces.assessment import AssessmentError
     from saferplaces.assessment.compare import compare_areas
 
-    con = _warehouse(read_only=True)
-    try:
+    with _opened(read_only=True, errors=(AssessmentError,)) as con:
         rows = compare_areas(con, areas_, start, end, baseline, allow_gaps=allow_gaps)
-    except AssessmentError as exc:
-        raise _fail(str(exc)) from exc
-    finally:
-        con.close()
     if as_json:
         _print_json(rows)
         return
