@@ -104,5 +104,8 @@ def test_dashboard_query_budget(world, django_assert_max_num_queries):
     c.force_login(world.users["scrutiny"])
     grow(world, 6)
     c.get(f"{B}/")
-    with django_assert_max_num_queries(25):
+    # Session, person, partnership, roles; priorities, actions (plain rows), overdue actions;
+    # latest month, values (plain rows), indicators; last meeting, changes counted, changes
+    # listed; the county agreement's priorities.
+    with django_assert_max_num_queries(14):
         c.get(f"{B}/")

@@ -72,6 +72,9 @@ def database_from_url(url: str | None) -> dict:
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": path,
+        # Each server thread keeps its connection between requests: opening the file and
+        # setting the connection up again costs more than a small page's queries.
+        "CONN_MAX_AGE": 600,
         # Waits rather than failing at once when two requests write together.
         # WAL lets readers carry on while one request writes (several server processes share it).
         "OPTIONS": {

@@ -56,6 +56,14 @@ def emerging_signal(values: list[float], measure: str) -> bool:
 
 @dataclass
 class IndicatorView:
+    """One indicator as the tables show it.
+
+    ``values`` is the indicator's whole history (full rows, oldest first), filled by
+    :func:`indicator_detail`; the tables (:func:`indicator_views` with a window) show only
+    ``series``, ``latest`` and the change on a year ago, and leave ``values`` empty rather than
+    building a model object for every month of every indicator.
+    """
+
     indicator: Indicator
     values: list[IndicatorValue]
     latest: IndicatorValue | None
@@ -73,58 +81,98 @@ def indicators(partnership: Partnership) -> QuerySet[Indicator]:
     )
 
 
+# The columns a value is shown with (not who entered it, or when).
+VALUE_FIELDS = tuple(
+    f.attname
+    for f in IndicatorValue._meta.concrete_fields
+    if f.attname not in ("entered_by_id", "entered_at")
+)
+
+
+def _view(
+    ind: Indicator,
+    latest: IndicatorValue | None,
+    series: list[float],
+    year_ago_value: Any,
+    have_warehouse: bool,
+    values: list[IndicatorValue],
+) -> IndicatorView:
+    view = IndicatorView(
+        indicator=ind,
+        values=values,
+        latest=latest,
+        rag=rag_for(ind, latest.value if latest else None),
+        series=series,
+        emerging=emerging_signal(series, ind.measure if ind.is_warehouse else ""),
+        warehouse_missing=ind.is_warehouse and not have_warehouse and not series,
+    )
+    if latest is not None and year_ago_value is not None:
+        # Same month a year earlier: seasonal patterns make month-on-month change misleading.
+        prev_period, prev_value = year_ago_value
+        view.change = latest.value - prev_value
+        view.change_label = (
+            f"{'+' if view.change > 0 else ''}{view.change:,.4g} on {prev_period:%b %Y}"
+        )
+    return view
+
+
+def _year_ago(latest_period: dt.date) -> dt.date:
+    return latest_period.replace(year=latest_period.year - 1)
+
+
 def indicator_views(
     partnership: Partnership, *, months: int = 13, queryset: QuerySet[Indicator] | None = None
 ) -> list[IndicatorView]:
-    values = IndicatorValue.objects.order_by("period").only(
-        "id",
-        "indicator_id",
-        "period",
-        "value",
-        "reference_value",
-        "reference_label",
-        "source",
-        "note",
-    )
-    if months:
-        # Only the window shown (and the month a year before its end), not years of history:
-        # the dashboard of a partnership with 36 months x 40 indicators reads a third as much.
-        latest = IndicatorValue.objects.filter(indicator__partnership=partnership).aggregate(
-            m=Max("period")
-        )["m"]
-        if latest is not None:
-            start = latest.replace(day=1)
-            for _ in range(months - 1):
-                start = (start - dt.timedelta(days=1)).replace(day=1)
-            values = values.filter(period__gte=start)
-    qs = (queryset if queryset is not None else indicators(partnership)).prefetch_related(
-        Prefetch("values", queryset=values, to_attr="all_values")
-    )
+    """Each indicator with its latest value, RAG and the last ``months`` months (0: all)."""
+    qs = queryset if queryset is not None else indicators(partnership)
     have_warehouse = integrations.warehouse_stamp() is not None
+    if not months:
+        return _full_history_views(qs, have_warehouse)
+    values = (
+        IndicatorValue.objects.filter(indicator__partnership=partnership)
+        if queryset is None
+        else IndicatorValue.objects.filter(indicator__in=qs.values("pk"))
+    )
+    # Only the window shown (and the month a year before its end), not years of history:
+    # the dashboard of a partnership with 36 months x 40 indicators reads a third as much.
+    latest_month = IndicatorValue.objects.filter(indicator__partnership=partnership).aggregate(
+        m=Max("period")
+    )["m"]
+    if latest_month is not None:
+        start = latest_month.replace(day=1)
+        for _ in range(months - 1):
+            start = (start - dt.timedelta(days=1)).replace(day=1)
+        values = values.filter(period__gte=start)
+    # Plain rows, not model objects: a table of 40 indicators shows 520 months, but only each
+    # indicator's latest month needs to be a value object (its reference point and label).
+    rows: dict[int, list[tuple]] = {}
+    for row in values.order_by("indicator_id", "period").values_list(*VALUE_FIELDS):
+        rows.setdefault(row[1], []).append(row)
+    db = values.db
     out = []
     for ind in qs:
-        vals: list[IndicatorValue] = ind.all_values[-months:] if months else ind.all_values
-        latest = vals[-1] if vals else None
-        series = [v.value for v in vals]
-        view = IndicatorView(
-            indicator=ind,
-            values=vals,
-            latest=latest,
-            rag=rag_for(ind, latest.value if latest else None),
-            series=series,
-            emerging=emerging_signal(series, ind.measure if ind.is_warehouse else ""),
-            warehouse_missing=ind.is_warehouse and not have_warehouse and not vals,
-        )
+        ind_rows = rows.get(ind.pk, [])
+        window = ind_rows[-months:]
+        latest = IndicatorValue.from_db(db, VALUE_FIELDS, window[-1]) if window else None
+        prev = None
         if latest is not None:
-            # Same month a year earlier: seasonal patterns make month-on-month change misleading.
-            year_ago = latest.period.replace(year=latest.period.year - 1)
-            prev = next((v for v in ind.all_values if v.period == year_ago), None)
-            if prev is not None:
-                view.change = latest.value - prev.value
-                view.change_label = (
-                    f"{'+' if view.change > 0 else ''}{view.change:,.4g} on {prev.period:%b %Y}"
-                )
-        out.append(view)
+            year_ago = _year_ago(latest.period)
+            prev = next(((r[2], r[3]) for r in ind_rows if r[2] == year_ago), None)
+        out.append(_view(ind, latest, [r[3] for r in window], prev, have_warehouse, []))
+    return out
+
+
+def _full_history_views(qs: QuerySet[Indicator], have_warehouse: bool) -> list[IndicatorView]:
+    values = IndicatorValue.objects.order_by("period").only(*VALUE_FIELDS)
+    out = []
+    for ind in qs.prefetch_related(Prefetch("values", queryset=values, to_attr="all_values")):
+        vals: list[IndicatorValue] = ind.all_values
+        latest = vals[-1] if vals else None
+        prev = None
+        if latest is not None:
+            year_ago = _year_ago(latest.period)
+            prev = next(((v.period, v.value) for v in vals if v.period == year_ago), None)
+        out.append(_view(ind, latest, [v.value for v in vals], prev, have_warehouse, vals))
     return out
 
 
@@ -157,15 +205,24 @@ class Dashboard:
 
 
 def dashboard(partnership: Partnership) -> Dashboard:
-    prios = list(plan_selectors.priorities(partnership))
-    acts = plan_selectors.flag_actions(
-        plan_selectors.actions(partnership)
-        .exclude(status__in=Action.CLOSED)
-        .order_by("due_date", "id")
-    )
+    # Counting needs no objects: the actions are read as plain rows, and only the overdue ones,
+    # which are listed, as actions with their priority and owner. The priorities' counts come
+    # from the same rows (rather than a GROUP BY), and the county agreement's objectives, which
+    # are not shown here, are not read.
+    prios = list(plan_selectors.priority_leads(partnership))
+    t, cutoff = plan_selectors.today(), plan_selectors.stale_cutoff()
+    totals: Counter = Counter()
     rag_counts: dict[int, Counter] = {}
-    for a in acts:
-        rag_counts.setdefault(a.priority_id, Counter())[a.rag or "none"] += 1
+    overdue_count, stale_count = 0, 0
+    for priority_id, status, rag, due_date, last_update_at, created_at in Action.objects.filter(
+        priority__partnership=partnership
+    ).values_list("priority_id", "status", "rag", "due_date", "last_update_at", "created_at"):
+        totals[priority_id] += 1
+        if status in Action.CLOSED:
+            continue
+        rag_counts.setdefault(priority_id, Counter())[rag or "none"] += 1
+        overdue_count += plan_selectors.is_overdue(True, due_date, t)
+        stale_count += plan_selectors.is_stale(True, last_update_at, created_at, cutoff)
     for p in prios:
         c = rag_counts.get(p.pk, Counter())
         p.rag_counts = {
@@ -174,26 +231,51 @@ def dashboard(partnership: Partnership) -> Dashboard:
             "green": c["green"],
             "none": c["none"],
         }
+        p.open_actions = c.total()
+        p.total_actions = totals[p.pk]
+    overdue = (
+        [
+            a
+            for a in plan_selectors.flag_actions(
+                plan_selectors.actions(partnership)
+                .exclude(status__in=Action.CLOSED)
+                .filter(due_date__lt=t)
+                .order_by("due_date", "id")
+            )
+            if a.overdue
+        ]
+        if overdue_count
+        else []
+    )
     views = indicator_views(partnership)
     meeting = Meeting.objects.filter(partnership=partnership).order_by("-held_on").first()
-    events = AuditEvent.objects.filter(partnership=partnership).select_related(
-        "actor", "actor__organisation"
-    )
+    events = AuditEvent.objects.filter(partnership=partnership)
     if meeting is not None:
         events = events.filter(at__date__gt=meeting.held_on)
-    # The before/after snapshots are not shown here; skipping them keeps the page light.
-    recent = list(events.defer("before", "after")[:200])
-    counts = Counter(f"{e.verb} {e.object_type}" for e in recent)
+    # Counted over the latest 200 changes as plain rows; only the 15 listed are read in full
+    # (without the before/after snapshots, which are not shown here).
+    counts = Counter(
+        f"{verb} {object_type}"
+        for verb, object_type in events.values_list("verb", "object_type")[:200]
+    )
+    recent = (
+        list(events.select_related("actor", "actor__organisation").defer("before", "after")[:15])
+        if counts
+        else []
+    )
     return Dashboard(
         priorities=prios,
-        county_priorities=list(plan_selectors.county_priorities(partnership)),
+        # Only their titles are shown: not their objectives.
+        county_priorities=list(
+            plan_selectors.county_priorities(partnership).prefetch_related(None)
+        ),
         indicators=[v for v in views if v.indicator.priority_id],
         emerging=[v for v in views if not v.indicator.priority_id],
-        overdue=[a for a in acts if a.overdue],
-        stale_count=sum(1 for a in acts if a.stale),
+        overdue=overdue,
+        stale_count=stale_count,
         action_rag=rag_counts,
         last_meeting=meeting,
-        changes=recent[:15],
+        changes=recent,
         change_counts=counts.most_common(8),
         warehouse_loaded=integrations.warehouse_stamp() is not None,
         districts=list(partnership.districts.all()) if partnership.is_county else [],

@@ -30,22 +30,44 @@ def stale_cutoff() -> dt.datetime:
     return timezone.now() - dt.timedelta(days=settings.SAFERPLACES_STALE_AFTER_DAYS)
 
 
+def is_overdue(is_open: bool, due_date: dt.date | None, t: dt.date) -> bool:
+    """Past its due date and still open."""
+    return bool(is_open and due_date and due_date < t)
+
+
+def is_stale(
+    is_open: bool,
+    last_update_at: dt.datetime | None,
+    created_at: dt.datetime | None,
+    cutoff: dt.datetime,
+) -> bool:
+    """Still open with no update (or, never updated, not created) since the cutoff."""
+    last = last_update_at or created_at
+    return bool(is_open and last and last < cutoff)
+
+
 def flag_actions(actions: Iterable[Action]) -> list[Action]:
     """Marks each action overdue (past its due date, still open) or stale (no recent update)."""
     t, cutoff = today(), stale_cutoff()
     out = []
     for a in actions:
-        a.overdue = bool(a.is_open and a.due_date and a.due_date < t)
-        last = a.last_update_at or a.created_at
-        a.stale = bool(a.is_open and last and last < cutoff)
+        is_open = a.is_open
+        a.overdue = is_overdue(is_open, a.due_date, t)
+        a.stale = is_stale(is_open, a.last_update_at, a.created_at, cutoff)
         out.append(a)
     return out
 
 
+def priority_leads(partnership: Partnership) -> QuerySet[Priority]:
+    """The partnership's priorities with their leads, as the dashboard lists them."""
+    return Priority.objects.filter(partnership=partnership).select_related(
+        "lead_officer", "lead_officer__organisation", "lead_organisation"
+    )
+
+
 def priorities(partnership: Partnership) -> QuerySet[Priority]:
     return (
-        Priority.objects.filter(partnership=partnership)
-        .select_related("lead_officer", "lead_officer__organisation", "lead_organisation")
+        priority_leads(partnership)
         .prefetch_related("partner_objectives__plan")
         .annotate(
             open_actions=Count("actions", filter=~Q(actions__status__in=Action.CLOSED)),
@@ -99,7 +121,14 @@ def workplan(
     only: str = "",
     priority_id: int | None = None,
 ) -> WorkPlan:
-    qs = actions(partnership).order_by("priority__position", "priority__title", "due_date", "id")
+    # Each owner and organisation read once, not once per action (a work plan of 100 actions
+    # has a handful of each); the priorities are the groups' own, set on their actions below.
+    qs = (
+        Action.objects.filter(priority__partnership=partnership)
+        .defer("description")
+        .prefetch_related("owner__organisation", "organisation")
+        .order_by("priority__position", "priority__title", "due_date", "id")
+    )
     if status == "open":
         qs = qs.exclude(status__in=Action.CLOSED)
     elif status:
@@ -119,7 +148,12 @@ def workplan(
             continue
         groups[p.pk] = PriorityActions(p)
     for a in flagged:
-        groups.setdefault(a.priority_id, PriorityActions(a.priority)).actions.append(a)
+        group = groups.get(a.priority_id)
+        if group is None:
+            group = groups[a.priority_id] = PriorityActions(a.priority)
+        else:
+            a.priority = group.priority
+        group.actions.append(a)
     return WorkPlan(
         groups=list(groups.values()),
         total=len(flagged),

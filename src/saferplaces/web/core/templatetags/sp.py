@@ -1,12 +1,22 @@
-"""Template helpers: RAG and status tags, numbers, and inline SVG sparklines."""
+"""Template helpers: RAG and status tags, numbers, dates, and inline SVG sparklines.
+
+The tags and filters here run once per row of the longest tables (the work plan, the
+indicator tables), so each does as little per call as it can: tags are built once per value,
+sparklines once per series.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 
 from django import template
-from django.utils.html import format_html
+from django.template.defaultfilters import date as date_filter
+from django.utils import translation
+from django.utils.dates import MONTHS_3
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString
 
 register = template.Library()
 
@@ -27,21 +37,22 @@ STATUS_LABELS = {
 }
 
 
+@functools.lru_cache(maxsize=256)
+def _tag(css: str, text: SafeString) -> SafeString:
+    return format_html('<strong class="govuk-tag {}">{}</strong>', css, text)
+
+
 @register.simple_tag
 def rag_tag(rag: str | None, empty: str = "Not rated") -> str:
     if not rag:
-        return format_html('<strong class="govuk-tag govuk-tag--grey">{}</strong>', empty)
-    return format_html(
-        '<strong class="govuk-tag {}">{}</strong>', RAG_CLASSES.get(rag, ""), rag.capitalize()
-    )
+        return _tag("govuk-tag--grey", conditional_escape(empty))
+    return _tag(RAG_CLASSES.get(rag, ""), conditional_escape(rag.capitalize()))
 
 
 @register.simple_tag
 def status_tag(status: str) -> str:
-    return format_html(
-        '<strong class="govuk-tag {}">{}</strong>',
-        STATUS_CLASSES.get(status, ""),
-        STATUS_LABELS.get(status, status),
+    return _tag(
+        STATUS_CLASSES.get(status, ""), conditional_escape(STATUS_LABELS.get(status, status))
     )
 
 
@@ -63,9 +74,34 @@ def month(value: dt.date | None) -> str:
     return value.strftime("%b %Y") if value else "–"
 
 
+@functools.cache
+def _month_abbr(language: str | None, number: int) -> str:
+    return str(MONTHS_3[number]).title()
+
+
+@register.filter(expects_localtime=True)
+def short_date(value: dt.date | dt.datetime | None) -> str:
+    """``3 Feb 2026``: what ``date:"j M Y"`` writes, without its set-up on every call.
+
+    Datetimes are shown in the local time zone (as with ``date``); empty for no date.
+    """
+    if value in (None, ""):
+        return ""
+    if not isinstance(value, dt.date):
+        return date_filter(value, "j M Y")
+    month_name = _month_abbr(translation.get_language(), value.month)
+    return f"{value.day} {month_name} {value.year:04d}"
+
+
 @register.simple_tag
 def sparkline(values: Sequence[float | None], target: float | None = None, label: str = "") -> str:
     """A small inline SVG line. The text alternative states first, last and range."""
+    # Drawn once per distinct series: the same indicators are shown on every dashboard view.
+    return _sparkline(tuple(values), target, str(label))
+
+
+@functools.lru_cache(maxsize=8192)
+def _sparkline(values: tuple[float | None, ...], target: float | None, label: str) -> str:
     pts = [float(v) for v in values if v is not None]
     width, height, pad = 120, 28, 3
     if len(pts) < 2:
