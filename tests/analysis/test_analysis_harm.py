@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import csv
+import gzip
+from collections import Counter
+
 import numpy as np
 import pytest
 
-from saferplaces.analysis.harm import apply_harm_weights, harm_matrix
+from saferplaces.analysis.harm import (
+    NO_WEIGHT_REASONS,
+    HarmExclusion,
+    MissingHarmWeight,
+    apply_harm_weights,
+    harm_matrix,
+)
 
 WEIGHTS = {
     "Burglary": 150.0,
@@ -41,3 +51,51 @@ def test_harm_matrix_matches_per_area():
     for i in range(2):
         single = apply_harm_weights(dict(zip(cats, counts[i], strict=True)), WEIGHTS)
         assert totals[i] == pytest.approx(single.total)
+
+
+def test_asb_exclusion_is_named_with_its_reason():
+    r = apply_harm_weights({"Burglary": 3, "Anti-social behaviour": 1234}, WEIGHTS)
+    assert r.exclusions == (
+        HarmExclusion(
+            "Anti-social behaviour", 1234.0, "the Crime Severity Score has no weight for ASB"
+        ),
+    )
+    assert r.exclusions[0].statement == (
+        "Anti-social behaviour (1,234) is not in the harm total: the Crime Severity Score has no "
+        "weight for ASB."
+    )
+    assert NO_WEIGHT_REASONS == {
+        "Anti-social behaviour": "the Crime Severity Score has no weight for ASB"
+    }
+
+
+def test_a_category_without_a_weight_is_refused_not_counted_as_zero():
+    # Finding: the engine counted a category with no weight as zero harm (weight or 0.0).
+    weights = {**WEIGHTS, "Bicycle theft": None}
+    with pytest.raises(MissingHarmWeight, match="Bicycle theft") as err:
+        apply_harm_weights({"Bicycle theft": 5, "Burglary": 1}, weights)
+    assert "harm weight left empty for categories: ['Bicycle theft']" in str(err.value)
+    with pytest.raises(MissingHarmWeight, match="Bicycle theft"):
+        harm_matrix(np.array([[5, 1]]), ["Bicycle theft", "Burglary"], weights)
+    with pytest.raises(KeyError, match="no harm weight given for categories: \\['Drugs'\\]"):
+        apply_harm_weights({"Drugs": 2}, WEIGHTS)
+    # A stated reason makes an exclusion explicit rather than an error.
+    r = apply_harm_weights(
+        {"Bicycle theft": 5}, weights, reasons={"Bicycle theft": "not weighted locally"}
+    )
+    assert r.total == 0.0 and r.exclusions[0].reason == "not weighted locally"
+
+
+def test_shipped_weights_cover_every_category_in_the_real_data(shared_data):
+    from saferplaces.assessment.inputs import load_harm_weights
+
+    path = shared_data / "police_uk" / "staffordshire" / "2025-12-staffordshire-street.csv.gz"
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        counts = Counter(row["Crime type"] for row in csv.DictReader(fh))
+    hw = load_harm_weights()
+    r = apply_harm_weights(counts, hw.weights)
+    assert set(counts) - {c.category for c in r.by_category} == {"Anti-social behaviour"}
+    assert r.exclusions[0].count == counts["Anti-social behaviour"]
+    assert r.total == pytest.approx(
+        sum(n * hw.weights[c] for c, n in counts.items() if hw.weights[c])
+    )
