@@ -68,31 +68,54 @@ def main(
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[bold red]Error:[/] {message}", highlight=False)
+    # soft_wrap: one line however long (names of files included), so logs and grep see it whole.
+    err.print(f"[bold red]Error:[/] {message}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 
-def _warehouse(read_only: bool = False):
-    from saferplaces.warehouse.store import WarehouseError, connect
+@contextlib.contextmanager
+def _plain_errors(errors: tuple[type[Exception], ...] = ()):
+    """Expected errors, and a full disk, a refused write or a held lock, become one plain line
+    and exit 1; anything else is a bug and keeps its traceback."""
+    import duckdb
+
+    from saferplaces.warehouse.store import WarehouseError, storage_error
 
     try:
-        return connect(state.workspace.ensure().warehouse_path, read_only=read_only)
-    except WarehouseError as exc:
+        yield
+    except (WarehouseError, *errors) as exc:
         raise _fail(str(exc)) from exc
+    except (OSError, duckdb.Error) as exc:
+        problem = storage_error(exc, state.workspace.warehouse_path)
+        if problem is None:
+            raise
+        raise _fail(str(problem)) from exc
+
+
+def _close(con) -> None:
+    import duckdb
+
+    # After a failed write DuckDB may refuse even to close; the message already said why.
+    with contextlib.suppress(duckdb.Error):
+        con.close()
+
+
+def _warehouse(read_only: bool = False):
+    from saferplaces.warehouse.store import connect
+
+    with _plain_errors():
+        return connect(state.workspace.ensure().warehouse_path, read_only=read_only)
 
 
 @contextlib.contextmanager
 def _opened(read_only: bool = False, errors: tuple[type[Exception], ...] = ()):
     """The warehouse, closed afterwards; expected errors become a plain message and exit 1."""
-    from saferplaces.warehouse.store import WarehouseError
-
     con = _warehouse(read_only=read_only)
     try:
-        yield con
-    except (WarehouseError, *errors) as exc:
-        raise _fail(str(exc)) from exc
+        with _plain_errors(errors):
+            yield con
     finally:
-        con.close()
+        _close(con)
 
 
 def _print_json(data) -> None:
@@ -121,7 +144,6 @@ def load_police_cmd(
     with the file, line, field and reason. Exit code 1 if any file was refused.
     """
     from saferplaces.warehouse.police import load_police
-    from saferplaces.warehouse.store import WarehouseError
 
     con = _warehouse()
     with Progress(
@@ -139,11 +161,11 @@ def load_police_cmd(
             bar.update(task, total=total, completed=done, description=f"Loading {Path(name).name}")
 
         try:
-            report = load_police(con, list(paths), force=force, month=month, progress=progress)
-        except WarehouseError as exc:
-            raise _fail(str(exc)) from exc
+            with _plain_errors():
+                report = load_police(con, list(paths), force=force, month=month,
+                                     progress=progress)  # fmt: skip
         finally:
-            con.close()
+            _close(con)
     if as_json:
         _print_json(
             {
@@ -243,7 +265,6 @@ def fetch_police_cmd(
     from rich.progress import DownloadColumn, TransferSpeedColumn
 
     from saferplaces.warehouse.fetch import fetch_police
-    from saferplaces.warehouse.store import WarehouseError
 
     con = _warehouse()
     with Progress(
@@ -268,15 +289,14 @@ def fetch_police_cmd(
                        description=f"Loading {Path(name).name}")  # fmt: skip
 
         try:
-            report = fetch_police(
-                con, state.workspace.downloads, force, from_month, to_month, kinds=kind,
-                base_url=base_url, download_progress=download_progress,
-                load_progress=load_progress, retries=retries,
-            )  # fmt: skip
-        except WarehouseError as exc:
-            raise _fail(str(exc)) from exc
+            with _plain_errors():
+                report = fetch_police(
+                    con, state.workspace.downloads, force, from_month, to_month, kinds=kind,
+                    base_url=base_url, download_progress=download_progress,
+                    load_progress=load_progress, retries=retries,
+                )  # fmt: skip
         finally:
-            con.close()
+            _close(con)
     if as_json:
         _print_json(
             {
@@ -450,48 +470,37 @@ def query(
     ] = "table",
     limit: Annotated[int, typer.Option(help="Most rows to print as a table.")] = 200,
 ) -> None:
-    """Read-only SQL over the warehouse views.
+    """Read-only SQL over the warehouse views, in a sandbox.
 
     Views: crimes, outcomes, stop_search, areas, area_lsoas, deprivation, population, loads,
-    rejects (README.md documents every column). Any write statement is refused.
+    rejects (README.md documents every column). Exactly one SELECT (or WITH … SELECT) runs;
+    anything else is refused, and the query cannot read or write files, change settings,
+    attach databases or load extensions.
     """
     import csv
-
-    import duckdb
 
     from saferplaces.warehouse.store import WarehouseError, read_only_query
 
     if fmt not in ("table", "csv", "json"):
         raise _fail("--format must be table, csv or json")
     try:
-        rel, con = read_only_query(state.workspace.warehouse_path, sql)
+        result = read_only_query(state.workspace.warehouse_path, sql)
     except WarehouseError as exc:
         raise _fail(str(exc)) from exc
-    try:
-        if rel is None:
-            raise _fail("The statement returned no rows; give a SELECT over the views.")
-        columns = rel.columns
-        rows = rel.fetchall()
-    except duckdb.Error as exc:
-        # Errors found while running (a bad cast, say) surface here, not when parsing.
-        raise _fail(f"The query failed: {str(exc).strip().splitlines()[0]}") from exc
-    finally:
-        con.close()
+    columns, rows = result.columns, result.rows
     if fmt == "json":
         _print_json([dict(zip(columns, r, strict=True)) for r in rows])
     elif fmt == "csv":
         writer = csv.writer(sys.stdout)
         writer.writerow(columns)
         writer.writerows(rows)
-    elif fmt == "table":
+    else:
         table = Table(caption=f"{len(rows):,} rows" + (f", first {limit} shown" if len(rows) > limit else ""))
         for c in columns:
             table.add_column(c)
         for r in rows[:limit]:
             table.add_row(*("" if v is None else str(v) for v in r))
         console.print(table)
-    else:
-        raise _fail("--format must be table, csv or json")
 
 
 # --- assessment --------------------------------------------------------------------------------
@@ -511,6 +520,15 @@ def assess(
     allow_gaps: Annotated[
         bool, typer.Option("--allow-gaps", help="Use the months present when some are missing.")
     ] = False,
+    baseline_basis: Annotated[
+        str,
+        typer.Option(
+            "--baseline-basis",
+            help="matched-months (default: compare only months present in both periods) or "
+            "whole-period-seasonal (the whole period against a partial baseline scaled by the "
+            "seasonal pattern of complete years).",
+        ),
+    ] = "matched-months",
     cell_size: Annotated[
         float | None, typer.Option("--cell-size", help="Hotspot grid cell in metres (default: from the area).")
     ] = None,
@@ -550,7 +568,7 @@ def assess(
     errors = (AssessmentError, InputError, PeriodError)
     with _opened(read_only=True, errors=errors) as con, console.status(f"Assessing {area}"):
         result = run_assessment(
-            area, start, end, baseline, con=con, allow_gaps=allow_gaps,
+            area, start, end, baseline, con=con, allow_gaps=allow_gaps, baseline_basis=baseline_basis,
             cell_size_m=cell_size, harm_weights=harm_weights, priority_inputs=priority_inputs,
         )  # fmt: skip
     out_dir = out or Path(f"assessment-{result.area.code}-{start}-{end}")
@@ -578,6 +596,9 @@ def _print_assessment(a) -> None:
         f"{', '.join(a.area.forces)} · baseline {a.baseline.start} to {a.baseline.end}",
         highlight=False,
     )
+    if a.baseline.comparison:
+        # Say which months the changes compare: like for like, never "the same months" unless so.
+        console.print(f"Changes compare {a.baseline.comparison}.", highlight=False)
     for block in (o.crime, o.asb):
         console.print(f"• {block.statement} Rate {block.rate_per_1000} per 1,000 a year.",
                       highlight=False)  # fmt: skip
