@@ -8,6 +8,11 @@
     ASB, …) is scored on stated 1–5 scales for harm, volume, trend, vulnerability,
     concentration, public concern and partnership capacity; weights are editable; the
     result is a ranking that shows every score behind it.
+(c) :func:`locality_index` and its helpers — priority localities after the VLI, done as the
+    analyst's review of issue 10 asked: indices of the area's own rate, one vote per domain
+    (crime and disorder, deprivation, partner data), persistence from complete years only,
+    places dominated by one facility recognised, threshold sensitivity and plain-English
+    rationales. (a) stays until the engine is rewired to (c).
 
 Nothing here is a black box: every component is returned so the board can see why an area or
 theme is where it is.
@@ -17,7 +22,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,11 +30,39 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
 __all__ = [
+    "CRIME_AND_DISORDER",
     "CRITERIA",
+    "DEPRIVATION",
+    "IOD_LOCALITY_DOMAINS",
+    "LOCALITY_ALTERNATIVE_WEIGHTS",
+    "LOCALITY_DOMAIN_WEIGHTS",
+    "LOCALITY_SENSITIVITY_BAND",
+    "LOCALITY_THRESHOLD",
+    "NON_RESIDENTIAL_LOCATIONS",
+    "NON_RESIDENTIAL_SHARE",
+    "PARTNER_DOMAIN_WEIGHT",
+    "PERSISTENCE_MIN_COMPLETE_YEARS",
+    "VLI_PRIORITY_THRESHOLD",
     "CriterionScore",
+    "Domination",
+    "LocalityIndex",
+    "LocalitySensitivity",
+    "Persistence",
     "PriorityRow",
+    "SensitivityCase",
     "VLIResult",
+    "aggregate_to_places",
+    "area_rate_index",
+    "dominating_records",
+    "iod_shares",
+    "is_non_residential",
+    "locality_index",
+    "locality_rationale",
+    "locality_sensitivity",
+    "non_residential_domination",
+    "persistence",
     "priority_matrix",
+    "recombine",
     "score_by_rank",
     "score_by_thresholds",
     "score_trend",
@@ -323,3 +356,688 @@ def priority_matrix(
         out.append(PriorityRow(theme, rank, total, wsum_, parts, missing))
         prev_total, prev_rank = total, rank
     return out
+
+
+# --------------------------------------------------------------------------------------------
+# (c) Priority localities: domain-balanced VLI against the area's own rates
+# --------------------------------------------------------------------------------------------
+#
+# What changed from (a), and why (issue 10, analyst's review on the Staffordshire files):
+# * every indicator is an index of the *area's* rate (total count / total base), not of the
+#   unweighted mean of place rates, so "1.6 times the area's rate" is literally true;
+# * indicators sit in domains and each domain counts once (crime and disorder once,
+#   deprivation once), so three crime measures cannot outvote one deprivation measure;
+# * persistence is continuous and uses complete years only (a 0 / ½ / 1 step from a
+#   four-month "year" moved a ward from 181 to 87 between runs);
+# * places whose crime is dominated by one non-residential location (a prison, a hospital,
+#   a supermarket) are recognised and can be shown with that location's records removed;
+# * the threshold is stated with its source and a sensitivity check says which places
+#   change with the line or the weights.
+
+CRIME_AND_DISORDER = "crime_and_disorder"
+DEPRIVATION = "deprivation"
+
+#: Default domain weights: equal, so crime and disorder counts once and deprivation once.
+#: The VLI's six variables are two on crime, two on deprivation, one on young people and one
+#: on education; grouping indicators into domains that each count once keeps that balance
+#: whatever number of indicators a domain has. The grouping and weights are this project's
+#: stated choice (editable), not a JDI formula. A partner-data domain not listed here gets
+#: :data:`PARTNER_DOMAIN_WEIGHT`.
+LOCALITY_DOMAIN_WEIGHTS: dict[str, float] = {CRIME_AND_DISORDER: 1.0, DEPRIVATION: 1.0}
+PARTNER_DOMAIN_WEIGHT = 1.0
+
+#: Flag line for the composite, on the scale 100 = the area's own rate. The only published
+#: VLI line we can cite is 200 against *national* rates (:data:`VLI_PRIORITY_THRESHOLD`,
+#: Tompson, JDiBrief "Vulnerable Localities Index"). Against the area itself the spread is
+#: narrower, so this project flags at 150; that is a local convention, not a JDI one, and
+#: :func:`locality_sensitivity` shows what changes at 150 ± :data:`LOCALITY_SENSITIVITY_BAND`.
+LOCALITY_THRESHOLD = 150.0
+LOCALITY_SENSITIVITY_BAND = 25.0
+#: Alternative weights tried by :func:`locality_sensitivity` (name → domain weights).
+LOCALITY_ALTERNATIVE_WEIGHTS: dict[str, dict[str, float]] = {
+    "crime-heavy (crime and disorder 2, deprivation 1)": {CRIME_AND_DISORDER: 2.0, DEPRIVATION: 1.0},
+    "deprivation-heavy (crime and disorder 1, deprivation 2)": {
+        CRIME_AND_DISORDER: 1.0,
+        DEPRIVATION: 2.0,
+    },
+}
+
+#: Persistence needs at least this many complete years; with fewer it is left out and said.
+PERSISTENCE_MIN_COMPLETE_YEARS = 2
+
+#: IoD 2025 domains used for deprivation (column stem in the shipped deprivation Parquet →
+#: plain name). Crime is left out (it would count crime twice) and so is barriers to housing
+#: and services (distance to services measures rurality more than vulnerability).
+IOD_LOCALITY_DOMAINS: dict[str, str] = {
+    "income": "income",
+    "employment": "employment",
+    "education": "education and skills",
+    "health": "health",
+    "environment": "living environment",
+}
+#: IoD domains whose published score is a share of people (a true rate); the others are
+#: composite scores, used through their national rank (see :func:`iod_shares`).
+IOD_RATE_DOMAINS = frozenset({"income", "employment"})
+
+#: A place is "dominated" when one non-residential location holds at least this share of
+#: its crime (at 25% the facility alone raises the place's rate by a third over the rest).
+NON_RESIDENTIAL_SHARE = 0.25
+
+#: data.police.uk map-point labels that are facilities, not homes. These are the exact
+#: strings (checked on the 2024–25 Staffordshire, West Mercia, Surrey, City of London and
+#: December 2025 all-force files); a street named after a facility ("On or near Hospital
+#: Street", "On or near Station Road") is a different string and does not match.
+#: "On or near Park/Open Space" is left out: a local park is part of a residential area.
+#: No railway-station label occurs in these files (stations are policed by British Transport
+#: Police, whose files are not among them).
+NON_RESIDENTIAL_LOCATIONS: frozenset[str] = frozenset(
+    {
+        "On or near Airport/Airfield",
+        "On or near Bus/Coach Station",
+        "On or near Conference/Exhibition Centre",
+        "On or near Further/Higher Educational Building",
+        "On or near Hospital",
+        "On or near Motorway Service Area",
+        "On or near Nightclub",
+        "On or near Parking Area",
+        "On or near Petrol Station",
+        "On or near Police Station",
+        "On or near Prison",
+        "On or near Shopping Area",
+        "On or near Sports/Recreation Area",
+        "On or near Supermarket",
+        "On or near Theatre/Concert Hall",
+        "On or near Theme/Adventure Park",
+    }
+)
+
+#: In rationales a domain or indicator within this many points of 100 is "near the area's".
+NEAR_AREA_BAND = 10.0
+
+#: Plain names for the standard domains and indicators (partner domains use their own key).
+LOCALITY_LABELS: dict[str, str] = {
+    CRIME_AND_DISORDER: "crime and disorder",
+    DEPRIVATION: "deprivation",
+    "crime": "crime",
+    "asb": "anti-social behaviour",
+    "harm": "harm",
+    "persistence": "persistence",
+    **IOD_LOCALITY_DOMAINS,
+}
+
+#: An indicator is given either as ``(counts, base)`` per place, made into an index of the
+#: area's rate here, or as ready indices (100 = the area), e.g. :attr:`Persistence.mean_index`.
+IndicatorInput = tuple[ArrayLike, ArrayLike] | ArrayLike
+
+
+def area_rate_index(counts: ArrayLike, base: ArrayLike) -> tuple[NDArray[np.float64], float]:
+    r"""Index of each place's rate against the area's rate: ``(index, area_rate)``.
+
+    .. math:: I_i = 100 \times \frac{c_i / b_i}{\sum_k c_k / \sum_k b_k}
+
+    ``base`` is the denominator (residents, households). The area's rate is the total count
+    over the total base — the rate of the area as one place — not the unweighted mean of
+    the place rates, which lets small places with extreme rates pull the reference.
+    """
+    c = np.asarray(counts, dtype=float).ravel()
+    b = np.asarray(base, dtype=float).ravel()
+    if c.shape != b.shape:
+        raise ValueError("counts and base need one value per place")
+    if not (np.all(np.isfinite(c)) and np.all(np.isfinite(b))) or np.any(c < 0):
+        raise ValueError("counts must be finite and non-negative and base finite")
+    if np.any(b <= 0):
+        raise ValueError(f"base must be positive for every place (places {np.flatnonzero(b <= 0).tolist()})")
+    area = c.sum() / b.sum()
+    if area <= 0:
+        raise ValueError("the area's rate is 0, so no index can be formed")
+    return 100.0 * (c / b) / area, float(area)
+
+
+def iod_shares(
+    scores: Mapping[str, ArrayLike],
+    ranks: Mapping[str, ArrayLike],
+    n_national: int,
+    domains: Iterable[str] | None = None,
+) -> dict[str, NDArray[np.float64]]:
+    """Per-LSOA share in [0, 1] for each IoD domain (default :data:`IOD_LOCALITY_DOMAINS`).
+
+    Income and employment scores are already shares of people (income-deprived residents,
+    employment-deprived working-age residents), so they are used as they are. Education,
+    health and living environment scores are composite scores (health is centred on 0 and
+    negative in healthy places) and cannot be divided by an area average; they are used as
+    the national deprivation percentile ``(n - rank + 0.5) / n`` (1 = most deprived LSOA in
+    England), whose population-weighted mean is a place's average position nationally.
+    """
+    if n_national < 1:
+        raise ValueError("n_national must be at least 1")
+    out: dict[str, NDArray[np.float64]] = {}
+    for dom in IOD_LOCALITY_DOMAINS if domains is None else domains:
+        if dom in IOD_RATE_DOMAINS:
+            v = np.asarray(scores[dom], dtype=float).ravel()
+            if np.any((v < 0) | (v > 1)):
+                raise ValueError(f"IoD {dom} score must be a share between 0 and 1")
+        else:
+            r = np.asarray(ranks[dom], dtype=float).ravel()
+            if np.any((r < 1) | (r > n_national)):
+                raise ValueError(f"IoD {dom} rank must be between 1 and {n_national}")
+            v = (n_national - r + 0.5) / n_national
+        out[dom] = v
+    return out
+
+
+def aggregate_to_places(
+    place_of_unit: Sequence[str], population: ArrayLike, share: ArrayLike, places: Sequence[str]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Sum small-area shares up to places: ``(Σ population × share, Σ population)``.
+
+    Gives the ``(counts, base)`` pair for an indicator, so the place's value is the
+    population-weighted mean share and the area's is the same over all its small areas.
+    A place with no small area gets NaN (and the indicator is then left out, with a reason).
+    """
+    pop = np.asarray(population, dtype=float).ravel()
+    s = np.asarray(share, dtype=float).ravel()
+    if not len(place_of_unit) == pop.size == s.size:
+        raise ValueError("place_of_unit, population and share need one value per small area")
+    pos = {p: i for i, p in enumerate(places)}
+    num = np.zeros(len(places))
+    den = np.zeros(len(places))
+    for p, n, v in zip(place_of_unit, pop, s, strict=True):
+        i = pos.get(p)
+        if i is None:
+            continue
+        num[i] += n * v
+        den[i] += n
+    num[den == 0] = np.nan
+    return num, den
+
+
+@dataclass(frozen=True)
+class LocalityIndex:
+    """Result of :func:`locality_index`.
+
+    ``indices`` (places × indicators) are 100 × place rate / area rate; ``area_rates`` the
+    area's rate per indicator (NaN for ready indices); ``indicator_domain`` names each
+    indicator's domain. ``domain_scores`` (places × domains) are the mean of the domain's
+    indicator indices; ``weights`` the domain weights used; ``composite`` the weighted mean
+    of the domain scores; ``rank`` 1 = highest (ties share); ``flagged`` composite ≥
+    ``threshold``. ``omitted`` lists (indicator or domain, reason) for anything left out.
+    """
+
+    places: tuple[str, ...]
+    indicator_names: tuple[str, ...]
+    indicator_domain: tuple[str, ...]
+    indices: NDArray[np.float64]
+    area_rates: NDArray[np.float64]
+    domain_names: tuple[str, ...]
+    domain_scores: NDArray[np.float64]
+    weights: tuple[float, ...]
+    composite: NDArray[np.float64]
+    rank: NDArray[np.int64]
+    flagged: NDArray[np.bool_]
+    threshold: float
+    omitted: tuple[tuple[str, str], ...]
+
+    def index_of(self, place: str) -> int:
+        return self.places.index(place)
+
+
+def _domain_weights(names: Sequence[str], weights: Mapping[str, float] | None) -> NDArray:
+    given = dict(LOCALITY_DOMAIN_WEIGHTS if weights is None else weights)
+    for d, v in given.items():
+        if not (math.isfinite(v) and v >= 0):
+            raise ValueError(f"weight for domain {d!r} must be finite and >= 0")
+    w = np.array([float(given.get(d, PARTNER_DOMAIN_WEIGHT)) for d in names])
+    if w.sum() <= 0:
+        raise ValueError("at least one domain needs a positive weight")
+    return w
+
+
+def _composite(domain_scores: NDArray, w: NDArray) -> NDArray:
+    return domain_scores @ w / w.sum()
+
+
+def locality_index(
+    places: Sequence[str],
+    domains: Mapping[str, Mapping[str, IndicatorInput]],
+    weights: Mapping[str, float] | None = None,
+    threshold: float = LOCALITY_THRESHOLD,
+) -> LocalityIndex:
+    r"""Priority-localities composite after the Vulnerable Localities Index.
+
+    Method. The Vulnerable Localities Index (VLI) was designed by the UCL Jill Dando Institute
+    of Crime Science with the National Centre for Policing Excellence for neighbourhood
+    policing and partnership intelligence (Chainey 2008). It takes six variables for each
+    neighbourhood (dwelling burglary, criminal damage to dwellings, income deprivation,
+    employment deprivation, residents aged 15–24, educational attainment), turns each into a
+    rate or proportion, makes each an index where 100 is the reference rate, and aggregates
+    the indices into one value; places above a threshold are priority neighbourhoods
+    (Tompson, JDiBrief). Here the reference is the area being assessed — its total count
+    over its total base (:func:`area_rate_index`), so 100 means "the area's own rate" — and
+    the indicators are grouped into domains: indices are averaged within a domain and the
+    domains combined with stated weights, so each domain counts once however many
+    indicators it holds (the grouping is this project's choice, made so that crime cannot
+    outvote deprivation).
+
+    ``domains`` maps domain → {indicator → ``(counts, base)`` per place as a *tuple*, or ready
+    indices (100 = the area) as a list or array, e.g. :attr:`Persistence.mean_index`}.
+    The standard domains are :data:`CRIME_AND_DISORDER` (crime, ASB and harm rates, and
+    persistence when there are two complete years) and :data:`DEPRIVATION` (the IoD domains
+    in :data:`IOD_LOCALITY_DOMAINS`); any other key is a partner-data domain (e.g. youth
+    services, fire, health) and is used once loaded. The composite is
+
+    .. math:: C_i = \frac{\sum_d w_d D_{id}}{\sum_d w_d}, \qquad D_{id} = \frac{1}{|d|} \sum_{j \in d} I_{ij}
+
+    with ``weights`` (domain → w ≥ 0) defaulting to :data:`LOCALITY_DOMAIN_WEIGHTS` (equal);
+    a domain not named in the weights gets :data:`PARTNER_DOMAIN_WEIGHT`. An indicator with a missing value
+    for some place (NaN) or no events in the whole area is left out and listed in
+    ``omitted`` with the reason; a domain left with no indicator is left out likewise.
+
+    References
+    ----------
+    Chainey, S. (2008). Identifying priority neighbourhoods using the Vulnerable Localities
+    Index. *Policing* 2(2), 196–209. doi:10.1093/police/pan023.
+    Tompson, L. JDiBrief: Vulnerable Localities Index. UCL Jill Dando Institute ("any area
+    with a VLI value over 200 can be considered a priority neighbourhood", against national
+    rates; see :data:`LOCALITY_THRESHOLD` for the line used against the area's own rates).
+    """
+    pl = tuple(places)
+    n = len(pl)
+    if n < 1 or len(set(pl)) != n:
+        raise ValueError("places must be a non-empty list of unique codes")
+    names: list[str] = []
+    owner: list[str] = []
+    cols: list[NDArray] = []
+    rates: list[float] = []
+    omitted: list[tuple[str, str]] = []
+    dom_names: list[str] = []
+    dom_cols: list[NDArray] = []
+    for dom, indicators in domains.items():
+        start = len(cols)
+        for name, value in indicators.items():
+            if name in names or any(name == o for o, _ in omitted):
+                raise ValueError(f"indicator name {name!r} is used twice")
+            if isinstance(value, tuple):
+                c = np.asarray(value[0], dtype=float).ravel()
+                b = np.asarray(value[1], dtype=float).ravel()
+                if c.size != n or b.size != n:
+                    raise ValueError(f"{dom}/{name}: needs one count and one base per place")
+                missing = [pl[i] for i in np.flatnonzero(~np.isfinite(c) | ~np.isfinite(b))]
+                if missing:
+                    more = f" and {len(missing) - 1} other place(s)" if len(missing) > 1 else ""
+                    omitted.append((name, f"no value for {missing[0]}{more}"))
+                    continue
+                empty = [pl[i] for i in np.flatnonzero(b <= 0)]
+                if empty:
+                    raise ValueError(f"{dom}/{name}: base (e.g. population) is 0 for {empty[:3]}")
+                if c.sum() <= 0:
+                    omitted.append((name, "none recorded in the whole area, so no index"))
+                    continue
+                idx, area = area_rate_index(c, b)
+            else:
+                idx = np.asarray(value, dtype=float).ravel()
+                if idx.size != n:
+                    raise ValueError(f"{dom}/{name}: needs one index per place")
+                if not np.all(np.isfinite(idx)):
+                    omitted.append((name, "index missing for some places"))
+                    continue
+                area = math.nan
+            names.append(name)
+            owner.append(dom)
+            cols.append(idx)
+            rates.append(area)
+        if len(cols) == start:
+            omitted.append((dom, "no usable indicator"))
+            continue
+        dom_names.append(dom)
+        dom_cols.append(np.mean(np.column_stack(cols[start:]), axis=1))
+    if not dom_cols:
+        raise ValueError("no domain has a usable indicator")
+    if weights is not None:
+        unknown = set(weights) - set(domains)
+        if unknown:
+            raise ValueError(f"weights name unknown domains: {sorted(unknown)}")
+    w = _domain_weights(dom_names, weights)
+    dom_scores = np.column_stack(dom_cols)
+    comp = _composite(dom_scores, w)
+    return LocalityIndex(
+        places=pl,
+        indicator_names=tuple(names),
+        indicator_domain=tuple(owner),
+        indices=np.column_stack(cols),
+        area_rates=np.array(rates),
+        domain_names=tuple(dom_names),
+        domain_scores=dom_scores,
+        weights=tuple(float(v) for v in w),
+        composite=comp,
+        rank=stats.rankdata(-comp, method="min").astype(np.int64),
+        flagged=comp >= threshold,
+        threshold=float(threshold),
+        omitted=tuple(omitted),
+    )
+
+
+# --- persistence -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Persistence:
+    """Result of :func:`persistence`.
+
+    ``years_used`` are the complete years; ``years_left_out`` the incomplete ones. When fewer
+    than :data:`PERSISTENCE_MIN_COMPLETE_YEARS` are complete, ``mean_index`` and
+    ``years_above`` are None and ``reason`` says why in plain words. ``yearly_index`` is
+    places × complete years (100 = the area's rate that year).
+    """
+
+    years_used: tuple[str, ...]
+    years_left_out: tuple[str, ...]
+    yearly_index: NDArray[np.float64]
+    mean_index: NDArray[np.float64] | None
+    years_above: NDArray[np.int64] | None
+    reason: str | None
+
+
+def persistence(
+    year_counts: ArrayLike,
+    base: ArrayLike,
+    years: Sequence[str],
+    complete: Sequence[bool],
+    min_complete: int = PERSISTENCE_MIN_COMPLETE_YEARS,
+) -> Persistence:
+    r"""How consistently a place's crime rate has been high: the mean yearly index.
+
+    ``year_counts`` is places × years; ``base`` the denominator per place (or places × years);
+    ``complete`` says whether each year has all twelve months. For every complete year
+    ``y`` the index is :math:`100 \times (c_{iy}/b_i) / (\sum_k c_{ky} / \sum_k b_k)` and the
+    persistence measure is its mean over the complete years.
+
+    Why the mean index and not "share of years above a line": with two or three years the
+    share can only be 0, ½ or 1, so one year crossing the line moves a place by a whole step
+    (the reviewed ward went from 181 to 87). The mean index moves smoothly, is on the same
+    100 = area scale as every other indicator, and a single high year is damped by the
+    others. ``years_above`` (complete years at or above the area's rate) is kept for the
+    words. Incomplete years are never used: a four-month year is seasonal and noisy. With
+    fewer than ``min_complete`` complete years persistence is left out and ``reason`` says so.
+    """
+    c = np.asarray(year_counts, dtype=float)
+    if c.ndim == 1:
+        c = c[:, None]
+    ys = tuple(str(y) for y in years)
+    flags = [bool(f) for f in complete]
+    if c.ndim != 2 or c.shape[1] != len(ys) or len(flags) != len(ys):
+        raise ValueError("year_counts must be places × years, with one label and flag per year")
+    b = np.asarray(base, dtype=float)
+    if b.ndim == 1:  # one base per place, the same every year
+        b = b[:, None]
+    b = np.broadcast_to(b, c.shape)
+    used = tuple(y for y, f in zip(ys, flags, strict=True) if f)
+    left = tuple(y for y, f in zip(ys, flags, strict=True) if not f)
+    cols = [j for j, f in enumerate(flags) if f]
+    yearly = (
+        np.column_stack([area_rate_index(c[:, j], b[:, j])[0] for j in cols])
+        if cols
+        else np.empty((c.shape[0], 0))
+    )
+    if len(used) < min_complete:
+        if used:
+            have = f"only {len(used)} complete year" + ("" if len(used) == 1 else "s")
+            have += f" ({', '.join(used)})"
+        else:
+            have = "no complete year"
+        partial = f"; {', '.join(left)} {'is' if len(left) == 1 else 'are'} incomplete" if left else ""
+        reason = (f"Persistence is left out: it needs {min_complete} complete years of data and "
+                  f"there {'are' if len(used) > 1 else 'is'} {have}{partial}.")  # fmt: skip
+        return Persistence(used, left, yearly, None, None, reason)
+    return Persistence(
+        used, left, yearly, yearly.mean(axis=1), (yearly >= 100.0).sum(axis=1).astype(np.int64), None
+    )
+
+
+# --- non-residential domination --------------------------------------------------------------
+
+
+def is_non_residential(location: str) -> bool:
+    """True for a data.police.uk facility label in :data:`NON_RESIDENTIAL_LOCATIONS`.
+
+    Exact match only, so streets ("On or near Prison Lane", "On or near Hospital Street")
+    are never taken for the facility.
+    """
+    return location.strip() in NON_RESIDENTIAL_LOCATIONS
+
+
+@dataclass(frozen=True)
+class Domination:
+    """The largest non-residential location in one place and whether it dominates.
+
+    ``location`` is the label (e.g. "On or near Prison"), ``point`` the map point when
+    points were given (else None), ``count`` its records, ``total`` all of the place's
+    records, ``share`` = count / total, ``dominated`` = share ≥ the stated share.
+    """
+
+    place: str
+    location: str | None
+    point: object | None
+    count: float
+    total: float
+    share: float
+    dominated: bool
+
+
+def non_residential_domination(
+    record_places: Sequence[str],
+    locations: Sequence[str],
+    counts: ArrayLike | None = None,
+    points: Sequence[object] | None = None,
+    share: float = NON_RESIDENTIAL_SHARE,
+) -> dict[str, Domination]:
+    """Find places where one non-residential location holds ≥ ``share`` of the crime.
+
+    One entry per record (or per aggregated row with ``counts``): the place it falls in and
+    its published location label. With ``points`` (e.g. ``(longitude, latitude)``), a
+    location is one label at one map point — one facility; without, all records with the
+    same label in the place count together. Every place in ``record_places`` gets an entry.
+    """
+    if not 0 < share <= 1:
+        raise ValueError("share must be in (0, 1]")
+    n = len(record_places)
+    k = np.ones(n) if counts is None else np.asarray(counts, dtype=float).ravel()
+    if len(locations) != n or k.size != n or (points is not None and len(points) != n):
+        raise ValueError("record_places, locations, counts and points need one value per record")
+    totals: dict[str, float] = {}
+    at: dict[tuple[str, str, object], float] = {}
+    for i, (p, loc) in enumerate(zip(record_places, locations, strict=True)):
+        totals[p] = totals.get(p, 0.0) + k[i]
+        if isinstance(loc, str) and is_non_residential(loc):
+            key = (p, loc.strip(), None if points is None else points[i])
+            at[key] = at.get(key, 0.0) + k[i]
+    best: dict[str, tuple[str, object, float]] = {}
+    for (p, loc, pt), v in sorted(at.items(), key=lambda kv: (kv[0][0], -kv[1], kv[0][1])):
+        best.setdefault(p, (loc, pt, v))
+    out: dict[str, Domination] = {}
+    for p, tot in totals.items():
+        loc, pt, v = best.get(p, (None, None, 0.0))
+        sh = v / tot if tot > 0 else 0.0
+        out[p] = Domination(p, loc, pt, float(v), float(tot), float(sh), bool(sh >= share))
+    return out
+
+
+def dominating_records(
+    record_places: Sequence[str],
+    locations: Sequence[str],
+    found: Mapping[str, Domination],
+    points: Sequence[object] | None = None,
+) -> NDArray[np.bool_]:
+    """Mask of the records at a dominating location, to recount places without them.
+
+    Pass the same ``points`` as to :func:`non_residential_domination` (or none for both).
+    """
+    if points is not None and len(points) != len(record_places):
+        raise ValueError("points need one value per record")
+    mask = np.zeros(len(record_places), dtype=bool)
+    for i, (p, loc) in enumerate(zip(record_places, locations, strict=True)):
+        d = found.get(p)
+        if d is None or not d.dominated or not isinstance(loc, str):
+            continue
+        if loc.strip() == d.location and (points is None or points[i] == d.point):
+            mask[i] = True
+    return mask
+
+
+# --- sensitivity -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SensitivityCase:
+    """One alternative: its description, the places flagged, and the change from the base."""
+
+    name: str
+    flagged: tuple[str, ...]
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class LocalitySensitivity:
+    """Result of :func:`locality_sensitivity`: the base selection, each case, and the places
+    selected in every case (``robust``) or only in some (``marginal``)."""
+
+    base: tuple[str, ...]
+    cases: tuple[SensitivityCase, ...]
+    robust: tuple[str, ...]
+    marginal: tuple[str, ...]
+
+
+def recombine(result: LocalityIndex, weights: Mapping[str, float]) -> NDArray[np.float64]:
+    """The composite of ``result`` again with other domain weights (same domain scores)."""
+    unknown = set(weights) - set(result.domain_names)
+    if unknown:
+        raise ValueError(f"weights name unknown domains: {sorted(unknown)}")
+    return _composite(result.domain_scores, _domain_weights(result.domain_names, weights))
+
+
+def locality_sensitivity(
+    result: LocalityIndex,
+    band: float = LOCALITY_SENSITIVITY_BAND,
+    alternatives: Mapping[str, Mapping[str, float]] | None = None,
+) -> LocalitySensitivity:
+    """Which places change if the line moves by ± ``band`` or the domain weights change.
+
+    ``alternatives`` (name → domain weights) default to :data:`LOCALITY_ALTERNATIVE_WEIGHTS`;
+    weights for domains the result does not have (e.g. deprivation left out) are ignored.
+    """
+    if band < 0:
+        raise ValueError("band must be >= 0")
+    alts = LOCALITY_ALTERNATIVE_WEIGHTS if alternatives is None else alternatives
+    pl = np.array(result.places, dtype=object)
+    base = set(pl[result.flagged])
+
+    def case(name: str, flagged: NDArray[np.bool_]) -> SensitivityCase:
+        s = set(pl[flagged])
+        return SensitivityCase(name, tuple(sorted(s)), tuple(sorted(s - base)), tuple(sorted(base - s)))
+
+    t = result.threshold
+    cases = [
+        case(f"line at {t - band:g}", result.composite >= t - band),
+        case(f"line at {t + band:g}", result.composite >= t + band),
+    ]
+    for name, w in alts.items():
+        kept = {d: v for d, v in w.items() if d in result.domain_names}
+        cases.append(case(name, recombine(result, kept) >= t))
+    every = set.intersection(base, *(set(c.flagged) for c in cases))
+    some = set.union(base, *(set(c.flagged) for c in cases))
+    return LocalitySensitivity(
+        tuple(sorted(base)), tuple(cases), tuple(sorted(every)), tuple(sorted(some - every))
+    )
+
+
+# --- rationale -------------------------------------------------------------------------------
+
+
+def _label(key: str, labels: Mapping[str, str] | None) -> str:
+    if labels and key in labels:
+        return labels[key]
+    return LOCALITY_LABELS.get(key, key.replace("_", " "))
+
+
+def _level(domain: str) -> str:
+    return "rate" if domain == CRIME_AND_DISORDER else "level"
+
+
+def _relative(score: float, domain: str) -> str:
+    noun = _level(domain)
+    if abs(score - 100) <= NEAR_AREA_BAND:
+        return f"near the area's {noun} ({score:.0f})"
+    if score > 100:
+        return f"{score / 100:.1f} times the area's {noun} ({score:.0f})"
+    return f"below the area's {noun} ({score:.0f})"
+
+
+def locality_rationale(
+    result: LocalityIndex,
+    place: str,
+    persistence_result: Persistence | None = None,
+    domination: Domination | None = None,
+    score_without: float | None = None,
+    labels: Mapping[str, str] | None = None,
+) -> str:
+    """Plain-English reason for a place's result, from the components that drove it.
+
+    E.g. "Selected mainly for deprivation (income 182, health 171), with crime and disorder
+    near the area's rate (104)." The leading domain is the one adding most above 100 to the
+    weighted composite; its two highest indicators are named. ``score_without`` is the
+    composite recomputed without the dominating location's records, when there is one.
+    """
+    i = result.index_of(place)
+    w = np.array(result.weights)
+    lift = w * (result.domain_scores[i] - 100.0) / w.sum()
+    order = [int(k) for k in np.argsort(-lift, kind="stable")]
+
+    def detail(k: int) -> str:
+        members = [j for j, d in enumerate(result.indicator_domain) if d == result.domain_names[k]]
+        top = sorted(members, key=lambda j: -result.indices[i, j])[:2]
+        words = [
+            f"{_label(result.indicator_names[j], labels)}{' index' if n == 0 else ''} "
+            f"{result.indices[i, j]:.0f}"
+            for n, j in enumerate(top)
+        ]
+        return f"{_label(result.domain_names[k], labels)} ({', '.join(words)})"
+
+    def relative(k: int) -> str:
+        d = result.domain_names[k]
+        return f"{_label(d, labels)} {_relative(float(result.domain_scores[i, k]), d)}"
+
+    score = float(result.composite[i])
+    if result.flagged[i]:
+        lead = order[0]
+        # Two domains lifting the score about equally are both named: "mainly" would mislead.
+        both = len(order) > 1 and lift[order[1]] > 0 and lift[order[1]] >= 0.75 * lift[lead]
+        if both:
+            head = f"Selected for both {detail(lead)} and {detail(order[1])}"
+            rest = order[2:]
+        else:
+            head = f"Selected {'mainly ' if len(order) > 1 else ''}for {detail(lead)}"
+            rest = order[1:]
+        head += f", with {' and '.join(relative(k) for k in rest)}." if rest else "."
+        parts = [head, f"Its score is {score:.0f}, where 100 is the area's own level and the "
+                       f"line is {result.threshold:g}."]  # fmt: skip
+    else:
+        doms = " and ".join(relative(k) for k in range(len(result.domain_names)))
+        parts = [f"Not selected: its score is {score:.0f}, below the line of "
+                 f"{result.threshold:g}, with {doms}."]  # fmt: skip
+    if persistence_result is not None:
+        if persistence_result.years_above is None:
+            parts.append(persistence_result.reason or "")
+        else:
+            k = int(persistence_result.years_above[i])
+            nyears = len(persistence_result.years_used)
+            parts.append(f"Crime was at or above the area's rate in {k} of {nyears} complete "
+                         f"years ({', '.join(persistence_result.years_used)}).")  # fmt: skip
+    if domination is not None and domination.dominated and domination.location:
+        what = domination.location.removeprefix("On or near ").lower()
+        line = (f"{domination.share:.0%} of its recorded crime is at one place ({what}), not "
+                "where people live")  # fmt: skip
+        if score_without is not None:
+            verdict = "still selected" if score_without >= result.threshold else "not selected"
+            line += f"; without it the score is {score_without:.0f} ({verdict})"
+        parts.append(line + ".")
+    return " ".join(p for p in parts if p)
