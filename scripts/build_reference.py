@@ -13,6 +13,7 @@ Outputs
     lsoa21.parquet              one row per LSOA 2021 in England and Wales (35,672) with every
                                 ``ref_lsoa21`` column
     lad_csp_pfa.parquet         the LAD → CSP → PFA lookup it was built from
+    lad_cty.parquet             two-tier districts and their county (ONS LAD → county, 2024)
     lsoa11_lsoa21.parquet       LSOA 2011 → 2021 (lsoa11_code, lsoa11_name, change_code, lsoa21_code)
     deprivation.parquet         IoD 2019 (LSOA 2011) and IoD 2025 (LSOA 2021), long by edition
     boundaries_*.parquet        LSOA 2021 BSC, wards 2022, LAD 2024 BUC, PFA 2020; WKB in British
@@ -75,6 +76,13 @@ INPUTS: dict[str, dict] = {
         "title": "LAD (December 2024) to Community Safety Partnership to Police Force Area "
         "Lookup in EW (LAD24_CSP24_PFA24_EW_LU)",
         "origin": HUMANIVERSE_GEOGRAPHR,
+        "publisher": ONS,
+    },
+    "lad_cty": {
+        "file": "lookups/lad24_cty24_en.csv",
+        "title": "Local Authority District to County (April 2024) Lookup in EN (LAD24_CTY24_EN_LU)",
+        "origin": "tompickup23/ukdemographics @ 9a560169e38cb4cb862d51fd4640ca4ce69cff71 "
+        "(src/data/lookups/district-to-utla.json, from the ONS Open Geography Portal)",
         "publisher": ONS,
     },
     "lsoa11_lsoa21": {
@@ -162,6 +170,7 @@ INPUTS: dict[str, dict] = {
 }
 
 EXPECTED_LSOA21 = 35_672
+EXPECTED_COUNTIES = (164, 21)  # districts, counties
 HAND_MARKER = "<!-- Everything below this line is kept as is by build_reference.py. -->"
 PARQUET_OPTIONS = {
     "compression": "zstd",
@@ -299,7 +308,7 @@ def main(argv: list[str] | None = None) -> int:
     # Lookups, classification, population, deprivation: through the same reader the loader uses,
     # so the humaniverse column names are recognised exactly as a user's newer file would be.
     refs: dict[str, geo.ReferenceFile] = {}
-    for dataset in ("lsoa21_ward_lad", "lad_csp_pfa", "lsoa11_lsoa21", "ruc21",
+    for dataset in ("lsoa21_ward_lad", "lad_csp_pfa", "lad_cty", "lsoa11_lsoa21", "ruc21",
                     "census2021_population", "imd2025", "imd2019"):  # fmt: skip
         ref = geo.read_reference_file(source / INPUTS[dataset]["file"])
         if ref.dataset != dataset:
@@ -335,6 +344,13 @@ def main(argv: list[str] | None = None) -> int:
     pop = dict(
         zip(lsoa21["lsoa21_code"].to_pylist(), lsoa21["population"].to_pylist(), strict=True)
     )
+    # Two-tier districts and their county; checked against the LADs of the LSOA table.
+    lad_cty = geo.county_table(refs["lad_cty"].table, lsoa21, source / INPUTS["lad_cty"]["file"])
+    counts = (lad_cty.num_rows, len(set(lad_cty["cty_code"].to_pylist())))
+    if counts != EXPECTED_COUNTIES:
+        fail(f"{counts[0]} districts in {counts[1]} counties, expected {EXPECTED_COUNTIES}")
+    if any(not c.startswith("E07") for c in lad_cty["lad_code"].to_pylist()):
+        fail("the LAD → county lookup lists districts that are not non-metropolitan (E07)")
     summary_lines = print_csp_summary(report, pop)
 
     b_ward, _, rep_ward = boundary_table(source, "boundaries_ward")
@@ -387,6 +403,7 @@ def main(argv: list[str] | None = None) -> int:
          ["lsoa21_ward_lad", "lad_csp_pfa", "lsoa11_lsoa21", "ruc21", "census2021_population",
           "boundaries_lsoa21"], {"csp": csp_notes}),
         ("lad_csp_pfa.parquet", lad_csp, "lad_csp_pfa", ["lad_csp_pfa"], {}),
+        ("lad_cty.parquet", lad_cty, "lad_cty", ["lad_cty"], {}),
         ("lsoa11_lsoa21.parquet", l11, "lsoa11_lsoa21", ["lsoa11_lsoa21"], {}),
         ("deprivation.parquet", dep, "deprivation", ["imd2019", "imd2025"], {}),
         ("boundaries_lsoa21.parquet", b_lsoa, "boundaries_lsoa21", ["boundaries_lsoa21"], {}),
@@ -546,6 +563,7 @@ def write_sources_md(path, outputs, src, sizes, csp_notes, summary_lines, ward_n
     )
     L.append("## Other notes\n")
     total_pop = sum(lsoa21["population"].to_pylist())
+    lad_cty = next(t for n, t, *_ in outputs if n == "lad_cty.parquet")
     L.append(
         f"* Population in `lsoa21.parquet` is Census 2021 usual residents (total {total_pop:,}).\n"
         "* `deprivation.parquet` is long by edition: IoD2019 on LSOA 2011 codes, IoD2025 on LSOA "
@@ -556,6 +574,12 @@ def write_sources_md(path, outputs, src, sizes, csp_notes, summary_lines, ward_n
         "denominators.\n"
         "* `population_mid2020_lsoa11.parquet` (ONS mid-2020 estimates on LSOA 2011) is shipped "
         "for rates on 2011 geography; the warehouse has no table for it yet.\n"
+        f"* `lad_cty.parquet` lists the {lad_cty.num_rows} non-metropolitan districts (E07) of "
+        f"England with their county (E10; {len(set(lad_cty['cty_code'].to_pylist()))} "
+        "counties), loaded as `ref_lad_county`: an LSOA of such a district belongs to that "
+        "county. Unitary councils, metropolitan districts, London boroughs and Welsh areas "
+        "are their own upper tier and have no county. No county boundaries are shipped: a "
+        "county is the union of its districts' LSOAs.\n"
         f"* Built with pyarrow {pa.__version__}, shapely {shapely.__version__} "
         f"(GEOS {shapely.geos_version_string}), pyproj {pyproj.__version__} "
         f"(PROJ {pyproj.proj_version_str}).\n"

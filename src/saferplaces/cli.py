@@ -336,6 +336,47 @@ def load_localities_cmd(
         console.print(f"{loc.code}  {loc.name}: {len(loc.lsoas)} LSOAs", highlight=False)
 
 
+@load_app.command("measure")
+def load_measure_cmd(
+    path: Annotated[
+        Path | None, typer.Argument(help="CSV or XLSX of counts: area_code, period, count.")
+    ] = None,
+    definition: Annotated[
+        Path | None,
+        typer.Option(help="The measure's definition (.toml, .json or .yaml); default: FILE's "
+                     "name ending .toml, .yaml, .yml or .json."),
+    ] = None,
+    template: Annotated[
+        bool, typer.Option("--template", help="Print a definition template (TOML) and stop.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the load report as JSON.")] = False,
+) -> None:
+    """Load a partner's counts by period (month or quarter) and area (LSOA 2021, ward,
+    district, CSP, force area or postcode sector), with the measure's definition.
+
+    The definition declares id, title, unit, source organisation, licence or sharing basis,
+    small-number rule, period type, area level and what counts. Each (measure, period) in the
+    file replaces the one loaded before, in one transaction; other periods are kept. A file with
+    a structural fault (bad header, mixed or unfinished periods, negative or non-whole counts,
+    an area and period twice, many unknown area codes) is refused whole, and the message names
+    the file, line, field and value. See README "Partner data".
+    """
+    from saferplaces.warehouse.measures import TEMPLATE, load_measure
+
+    if template:
+        sys.stdout.write(TEMPLATE)
+        return
+    if path is None:
+        raise _fail("Give FILE (CSV or XLSX), or --template for a definition template.")
+    with _opened() as con:
+        report = load_measure(con, path, definition)
+    if as_json:
+        _print_json(report.__dict__ | {"periods": [p.__dict__ for p in report.periods]})
+    else:
+        for line in report.summary():
+            console.print(line, highlight=False, soft_wrap=True)
+
+
 @locality_app.command("add")
 def locality_add(
     name: Annotated[str, typer.Argument(help='The name, e.g. "Burton Town & Uxbridge".')],
@@ -435,7 +476,11 @@ def status(
 @app.command()
 def areas(
     level: Annotated[
-        str, typer.Option(help="lsoa, ward, lad (district), csp, pfa (force area) or locality.")
+        str,
+        typer.Option(
+            help="lsoa, ward, lad (district), csp, county (two-tier county), pfa (force area) "
+            "or locality."
+        ),
     ] = "csp",
     within: Annotated[
         str | None, typer.Option(help="Only areas inside this area (code or name).")
@@ -509,7 +554,7 @@ def query(
 @app.command()
 def assess(
     area: Annotated[
-        str | None, typer.Argument(help="CSP, district, ward, force area or locality: code or name.")
+        str | None, typer.Argument(help="CSP, district, county, ward, force area or locality: code or name.")
     ] = None,
     start: Annotated[str | None, typer.Option("--from", help="First month, YYYY-MM.")] = None,
     end: Annotated[str | None, typer.Option("--to", help="Last month, YYYY-MM.")] = None,
@@ -611,11 +656,12 @@ def _print_assessment(a) -> None:
             console.print(f"  Peers: {r.measure} ranks {r.rank} of {r.of} (peer median "
                           f"{r.peer_median}).", highlight=False)  # fmt: skip
     table = Table(title="By category")
-    for col in ("Category", "Count", "Baseline", "Change", "p", "Rate/1,000"):
+    # Count is the whole period; the change compares "Compared" with "Baseline", the same months.
+    for col in ("Category", "Count", "Compared", "Baseline", "Change", "p", "Rate/1,000"):
         table.add_column(col, justify="left" if col == "Category" else "right")
     for c in a.categories:
         table.add_row(
-            c.category, f"{c.count:,}", f"{c.baseline_count:,}",
+            c.category, f"{c.count:,}", f"{c.compared_count:,}", f"{c.baseline_count:,}",
             "n/a" if c.percent_change is None else f"{c.percent_change:+.1f}%",
             "n/a" if c.p_value is None else f"{c.p_value:.3f}", f"{c.rate_per_1000 or 0:.2f}",
         )  # fmt: skip
@@ -724,6 +770,9 @@ def demo(
     home = state.workspace.ensure().home
     console.print(f"Workspace: {home}", highlight=False)
     done = run_demo(home, say=lambda s: console.print(s, highlight=False))
+    from saferplaces.warehouse.measures import load_demo_measure  # illustrative partner measure
+
+    console.print("\n".join(load_demo_measure(state.workspace.warehouse_path)), highlight=False)
     _print_assessment(done["result"])
     written = [done["assessment"]]
     try:

@@ -223,12 +223,14 @@ def test_missing_baseline_months_are_named_and_stop(con):
     assert "--allow-gaps" in str(err.value)
 
 
-def test_allow_gaps_uses_exposure_and_records_the_caveat(con, shared_data):
+def test_allow_gaps_counts_every_month_and_compares_the_matched_ones(con, shared_data):
     a = assess("Tamworth", "2025-01", "2025-12", "previous-year", con=con, allow_gaps=True)
     assert a.baseline.months_present == 4 and a.period.months_present == 12
     now = independent_counts(shared_data, "staffordshire", "E07000199", _months(2025, 1, 12))
     assert a.overview.crime.count == sum(n for c, n in now.items() if c != ASB)
-    assert "per month" in a.overview.crime.statement
+    # Like for like (issue 9): the change is on January–April only, never "per month".
+    assert "per month" not in a.overview.crime.statement
+    assert a.overview.crime.compared == "January–April 2025 against January–April 2024"
     assert any("--allow-gaps" in c for c in a.data_quality.caveats)
     assert a.data_quality.missing_months["staffordshire"][0] == "2024-05"
 

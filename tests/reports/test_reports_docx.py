@@ -7,7 +7,7 @@ import itertools
 import pytest
 from docx import Document
 
-from saferplaces.reports import fmt
+from saferplaces.reports import content, fmt
 from saferplaces.reports.docx import heading_outline
 
 pytestmark = pytest.mark.slow
@@ -71,4 +71,4 @@ def test_docx_is_editable_text_not_images(rendered, tamworth) -> None:
     text = "\n".join(p.text for p in d.paragraphs)
     for p in tamworth.recommended_priorities.priorities:
         if p.recommended:
-            assert p.rationale in text
+            assert content.priority_rationale(tamworth, p) in text

@@ -21,7 +21,7 @@ def test_chart_titles_state_the_finding(tamworth) -> None:
     assert "significantly" in fig.title or "chance" in fig.title
     c = tamworth.categories[0]
     title = content.category_sections(tamworth, lab).children[0].blocks[2].title
-    assert title.startswith(c.category) and "statistically significant" in title
+    assert title.startswith(c.category) and "chance" in title
     assert fig.svg.startswith("<svg") and fig.png()[:8] == b"\x89PNG\r\n\x1a\n"
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from saferplaces.assessment.model import SCHEMA_VERSION
 from saferplaces.reports import parse_formats
 from saferplaces.reports.load import ReportError, load_assessment
 
@@ -29,9 +30,11 @@ def test_not_json_names_line_and_column(tmp_path: Path) -> None:
 
 
 def test_other_schema_version(tmp_path: Path) -> None:
-    (tmp_path / "a.json").write_text(json.dumps({"schema_version": 2, "area": {}}))
+    other = SCHEMA_VERSION + 1
+    (tmp_path / "a.json").write_text(json.dumps({"schema_version": other, "area": {}}))
     with pytest.raises(
-        ReportError, match="schema version 2; this version of Safer Places reads version 1"
+        ReportError,
+        match=f"schema version {other}; this version of Safer Places reads version {SCHEMA_VERSION}",
     ):
         load_assessment(tmp_path / "a.json")
 

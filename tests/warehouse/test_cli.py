@@ -95,7 +95,7 @@ def test_locality_commands_and_areas(workspace, tmp_path):
     areas = json.loads(run(workspace, "areas", "--level", "locality", "--json").stdout)
     assert areas[0]["lsoa_count"] == listed[0]["lsoa_count"]
     within = json.loads(
-        run(workspace, "areas", "--level", "csp", "--within", "Staffordshire", "--json").stdout
+        run(workspace, "areas", "--level", "csp", "--within", "pfa:Staffordshire", "--json").stdout
     )
     assert len(within) == 9
     dup = run(workspace, "locality", "add", "Burton Town & Uxbridge", "--lsoa", "E01014210")

@@ -486,7 +486,9 @@ def test_resolve_area_by_code_and_name(con):
     assert geo.resolve_area(con, "e22000271") == ("csp", "E22000271", "Tamworth")
     assert geo.resolve_area(con, "E07000199") == ("lad", "E07000199", "Tamworth")
     assert geo.resolve_area(con, "lad:Tamworth") == ("lad", "E07000199", "Tamworth")
-    assert geo.resolve_area(con, "Staffordshire") == ("pfa", "E23000015", "Staffordshire")
+    # "Staffordshire" is the county (its 8 districts); the force area is asked for by level.
+    assert geo.resolve_area(con, "Staffordshire") == ("county", "E10000028", "Staffordshire")
+    assert geo.resolve_area(con, "pfa:Staffordshire") == ("pfa", "E23000015", "Staffordshire")
     assert geo.resolve_area(con, "Devon and Cornwall") == ("pfa", "E23000035", "Devon & Cornwall")
     assert geo.resolve_area(con, "Buckinghamshire") == ("lad", "E06000060", "Buckinghamshire")
     assert geo.resolve_area(con, "Tamworth 002A") == ("lsoa", "E01029835", "Tamworth 002A")

@@ -83,7 +83,7 @@ def test_add_from_wards_and_lsoas_is_an_area_everywhere(con):
     assert area["population"] == population and area["lsoa_count"] == len(expected)
     assert area["lad_code"] is None  # spans East Staffordshire and Stoke-on-Trent
     # Localities inside another area are found by `areas --within`.
-    assert [a["code"] for a in list_areas(con, "locality", within="Staffordshire")] == [loc.code]
+    assert [a["code"] for a in list_areas(con, "locality", within="pfa:Staffordshire")] == [loc.code]
 
 
 def test_names_clash_and_bad_codes_are_refused_with_the_reason(con):

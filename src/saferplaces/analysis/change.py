@@ -9,6 +9,8 @@ give the published alternatives:
 * :func:`sqrt_poisson_z` — the square-root Poisson Z, a quick screen (Wheeler 2018).
 * :func:`wdd` / :func:`wdd_harm` — the Weighted Displacement Difference test
   (Wheeler & Ratcliffe 2018), matching ptools ``wdd`` / ``wdd_harm``.
+* :func:`seasonally_adjusted_change` — a whole period against a partial baseline, scaled by
+  a seasonal share estimated from complete years, with that estimate's error propagated.
 * :func:`percent_change` — only for labelling, and never dividing by zero.
 """
 
@@ -24,10 +26,12 @@ from scipy import stats
 
 __all__ = [
     "ETestResult",
+    "SeasonalChangeResult",
     "WDDHarmResult",
     "WDDResult",
     "e_test",
     "percent_change",
+    "seasonally_adjusted_change",
     "sqrt_poisson_z",
     "wdd",
     "wdd_harm",
@@ -211,6 +215,117 @@ def percent_change(before: float, now: float) -> float | None:
     if before == 0:
         return None
     return 100.0 * (now - before) / before
+
+
+@dataclass(frozen=True)
+class SeasonalChangeResult:
+    """Result of :func:`seasonally_adjusted_change`.
+
+    ``ratio`` is the rate ratio now / estimated whole baseline; ``ratio_low``/``ratio_high``
+    its ``confidence`` interval; ``p_value`` two-sided for H0: ratio = 1.
+    """
+
+    share: float
+    baseline_estimate: float
+    ratio: float
+    percent_change: float
+    se_log_ratio: float
+    z: float
+    p_value: float
+    ratio_low: float
+    ratio_high: float
+    confidence: float
+
+
+def seasonally_adjusted_change(
+    now: int,
+    baseline: int,
+    share_count: int,
+    share_total: int,
+    *,
+    now_in_share_count: int = 0,
+    now_in_share_total: int = 0,
+    confidence: float = 0.95,
+) -> SeasonalChangeResult:
+    r"""A whole period's count against a baseline observed only in some of its months.
+
+    The baseline ``B`` covers only some calendar months of the comparison window. Complete
+    years of data (the reference years) give the seasonal share of those months,
+    :math:`\hat s = A / T`, where ``A`` (``share_count``) is the reference years' records in
+    the calendar months the baseline has and ``T`` (``share_total``) their records in all the
+    window's calendar months. The whole baseline is estimated as :math:`\hat B = B / \hat s`
+    and the change is the rate ratio
+
+    .. math:: R = N / \hat B = \frac{N\,A}{B\,T}.
+
+    Uncertainty: every count is treated as Poisson and :math:`\log R = \log N + \log A -
+    \log T - \log B` is linearised (the delta method). For Poisson totals,
+    :math:`\mathrm{Var}(\log X) \approx 1/X` and :math:`\mathrm{Cov}(\log X, \log Y)
+    \approx |X \cap Y| / (XY)`, where :math:`|X \cap Y|` is the records the two totals
+    share. With disjoint ``N``, ``B`` and reference years this gives
+
+    .. math:: \mathrm{Var}(\log R) = \frac1N + \frac1B + \frac{1 - \hat s}{\hat s\,T},
+
+    the last term being the binomial sampling variance of the seasonal share (on the log
+    scale) — the extra uncertainty from estimating the seasonal pattern. When the reference
+    years overlap the current period (e.g. the only complete year *is* the period) give the
+    shared records as ``now_in_share_count`` (``|N ∩ A|``) and ``now_in_share_total``
+    (``|N ∩ T|``); the covariances are then included, and if the reference year is the
+    period itself the result is exactly the like-for-like comparison ``A / B`` with
+    :math:`\mathrm{Var} = 1/A + 1/B`. The baseline is assumed not to overlap the reference
+    years (they are complete; the baseline is not). The Wald interval is
+    :math:`\exp(\log R \pm z_{1-\alpha/2}\,\mathrm{SE})` and the p-value
+    :math:`2\Phi(-|\log R| / \mathrm{SE})`.
+
+    Raises ``ValueError`` when any of ``now``, ``baseline``, ``share_count`` is 0 (the log
+    ratio is undefined; report the counts instead).
+
+    References
+    ----------
+    Oehlert, G. W. (1992). A note on the delta method. *The American Statistician* 46(1),
+    27–29.
+    Rothman, K. J., Greenland, S. & Lash, T. L. (2008). *Modern Epidemiology*, 3rd ed., ch. 14
+    (variance of the log rate ratio, 1/a + 1/b).
+    Makridakis, S., Wheelwright, S. C. & Hyndman, R. J. (1998). *Forecasting: Methods and
+    Applications*, 3rd ed., ch. 3 (seasonal indices from complete years).
+    """
+    n = _as_count(now, "now")
+    b = _as_count(baseline, "baseline")
+    a = _as_count(share_count, "share_count")
+    t = _as_count(share_total, "share_total")
+    na = _as_count(now_in_share_count, "now_in_share_count")
+    nt = _as_count(now_in_share_total, "now_in_share_total")
+    if min(n, b, a) == 0:
+        raise ValueError("now, baseline and share_count must be positive for a log rate ratio")
+    if a > t or na > a or nt > t or na > n or nt > n:
+        raise ValueError("share_count ≤ share_total and the overlaps must fit inside both")
+    if not 0 < confidence < 1:
+        raise ValueError("confidence must be in (0, 1)")
+    share = a / t
+    estimate = b / share
+    ratio = n / estimate
+    # Coefficients of log N, log A, log T, log B in log R and their pairwise shared records.
+    var = 1 / n + 1 / a + 1 / t + 1 / b
+    var += 2 * (na / (n * a))  # +N, +A
+    var -= 2 * (nt / (n * t))  # +N, −T
+    var -= 2 * (a / (a * t))  # +A, −T (A lies inside T)
+    se = math.sqrt(max(var, 0.0))
+    log_r = math.log(ratio)
+    z = log_r / se if se > 0 else 0.0
+    p = float(2.0 * stats.norm.sf(abs(z))) if se > 0 else 1.0
+    q = float(stats.norm.ppf(0.5 + confidence / 2.0))
+    return SeasonalChangeResult(
+        share=share,
+        baseline_estimate=estimate,
+        ratio=ratio,
+        percent_change=100.0 * (ratio - 1.0),
+        se_log_ratio=se,
+        z=z,
+        p_value=p,
+        ratio_low=math.exp(log_r - q * se),
+        ratio_high=math.exp(log_r + q * se),
+        confidence=confidence,
+    )
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,17 @@ Public contract (other tools read these; do not rename): ``overview.crime`` and
 
 Versioning: ``schema_version`` changes when a field is removed or changes meaning; adding a
 field does not change it.
+
+Schema 2 (issue 9, like for like): changes compare only the months present in both periods.
+``count`` stays the whole period (months present); ``baseline_count`` is now the baseline's
+records in the *matched* months (it was every baseline month present), ``change`` is
+``compared_count − baseline_count`` on the same months (it was whole period − baseline, e.g.
+5,734 − 1,767) and is ``None`` without a baseline, as are ``percent_change`` and ``p_value``;
+``sqrt_z`` may be ``None``; ``direction`` may be ``"no baseline"``. New: ``compared_count``,
+``basis``, ``compared`` (the months in words), ``baseline_estimate`` and
+``percent_ci_low``/``percent_ci_high`` (whole-period-seasonal basis), ``compared_harm``;
+``Baseline.basis``, ``comparison``, ``matched_months``, ``matched_baseline_months``,
+``reference_years``; ``Place.compared_count`` (``Place.p_value`` compares the matched months).
 """
 
 from __future__ import annotations
@@ -20,8 +31,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = 1
-SCHEMA_ID = "https://saferplaces.org.uk/schemas/assessment-1.json"
+SCHEMA_VERSION = 2
+SCHEMA_ID = "https://saferplaces.org.uk/schemas/assessment-2.json"
 
 
 class Model(BaseModel):
@@ -34,7 +45,7 @@ class Month(Model):
 
 
 class AreaRef(Model):
-    level: Literal["lsoa", "ward", "lad", "csp", "pfa", "locality", "country"]
+    level: Literal["lsoa", "ward", "lad", "csp", "county", "pfa", "locality", "country"]
     code: str
     name: str
 
@@ -57,21 +68,63 @@ class Period(Model):
 
 class Baseline(Period):
     kind: Literal["previous-period", "previous-year"]
+    basis: Basis = Field(default="matched-months", description="How changes are compared")
+    comparison: str | None = Field(default=None, description="The months compared, in words")
+    matched_months: list[str] = Field(
+        default_factory=list, description="Period months compared (YYYY-MM)"
+    )
+    matched_baseline_months: list[str] = Field(
+        default_factory=list, description="Their counterparts in the baseline, pair by pair"
+    )
+    reference_years: list[int] = Field(
+        default_factory=list, description="whole-period-seasonal: complete years giving the seasonal share"
+    )
+
+
+Direction = Literal["up", "down", "no change", "no baseline"]
+Basis = Literal["matched-months", "whole-period-seasonal", "none"]
 
 
 class Change(Model):
-    """A count now against its baseline, with its significance and rate."""
+    """A count now against its baseline, like for like, with its significance and rate.
 
-    count: int
-    baseline_count: int
-    change: int
-    percent_change: float | None = Field(description="None when the baseline is 0")
-    p_value: float | None = Field(
-        description="Two-sided Poisson E-test (Krishnamoorthy & Thomson 2004), exposure-weighted"
+    ``count`` is the whole period (months present); the comparison — ``compared_count``,
+    ``baseline_count``, ``change``, ``percent_change``, ``p_value`` — is on ``basis``:
+    ``matched-months`` (default) compares only the months present in both periods, named in
+    ``compared``; ``whole-period-seasonal`` compares the whole period with the baseline scaled
+    up by a seasonal share (``baseline_estimate``); ``none``: no baseline to compare with.
+    """
+
+    count: int = Field(description="Records in the period (every month present)")
+    compared_count: int = Field(
+        description="Records in the period months compared (the whole period when there is no "
+        "baseline or the basis is whole-period-seasonal)"
     )
-    sqrt_z: float = Field(description="Square-root Poisson Z, 2(√now − √before), exposure-scaled")
+    baseline_count: int = Field(description="Records in the baseline months compared")
+    baseline_estimate: float | None = Field(
+        default=None, description="whole-period-seasonal: the whole baseline, estimated"
+    )
+    change: int | None = Field(
+        description="compared_count − baseline_count (seasonal: count − baseline_estimate); "
+        "None without a baseline"
+    )
+    percent_change: float | None = Field(description="None when the baseline is 0 or absent")
+    percent_ci_low: float | None = Field(
+        default=None, description="95% interval of the change (seasonal basis only)"
+    )
+    percent_ci_high: float | None = None
+    p_value: float | None = Field(
+        description="matched-months: two-sided Poisson E-test (Krishnamoorthy & Thomson 2004) on "
+        "equal exposures; whole-period-seasonal: delta-method Wald test including the seasonal "
+        "share's sampling error"
+    )
+    sqrt_z: float | None = Field(description="Square-root Poisson Z, 2(√now − √before), matched months")
     significant: bool = Field(description="p < 0.05")
-    direction: Literal["up", "down", "no change"]
+    direction: Direction
+    basis: Basis = "matched-months"
+    compared: str | None = Field(
+        default=None, description="The months compared, e.g. 'January–April 2025 against January–April 2024'"
+    )
     rate_per_1000: float | None = Field(
         description="Per 1,000 residents per year (annualised when the period is not 12 months)"
     )
@@ -79,7 +132,8 @@ class Change(Model):
     rate_ci_high: float | None = None
     baseline_rate_per_1000: float | None = None
     harm: float | None = Field(default=None, description="Harm-weighted total; None for ASB")
-    baseline_harm: float | None = None
+    compared_harm: float | None = Field(default=None, description="Harm in the months compared")
+    baseline_harm: float | None = Field(default=None, description="Harm in the baseline months compared")
     statement: str = Field(description="The finding in plain English")
 
 
@@ -128,17 +182,25 @@ class OutcomeShare(Model):
 
 
 class Category(Model):
+    """One category; the change fields mean what they mean in :class:`Change`."""
+
     category: str
     slug: str
     is_asb: bool
     count: int
+    compared_count: int
     baseline_count: int
-    change: int
+    baseline_estimate: float | None = None
+    change: int | None
     percent_change: float | None
+    percent_ci_low: float | None = None
+    percent_ci_high: float | None = None
     p_value: float | None
-    sqrt_z: float
+    sqrt_z: float | None
     significant: bool
-    direction: Literal["up", "down", "no change"]
+    direction: Direction
+    basis: Basis = "matched-months"
+    compared: str | None = None
     rate_per_1000: float | None
     rate_ci_low: float | None = None
     rate_ci_high: float | None = None
@@ -184,14 +246,15 @@ class Place(Model):
     code: str
     name: str
     population: int
-    count: int
-    baseline_count: int
+    count: int = Field(description="Crime in the period (every month present)")
+    compared_count: int = Field(default=0, description="Crime in the period months compared")
+    baseline_count: int = Field(description="Crime in the baseline months compared")
     asb_count: int
     rate_per_1000: float | None
     smoothed_rate_per_1000: float | None = Field(description="Empirical Bayes (Marshall 1991)")
     imd_decile: int | None = Field(description="IoD2025 decile, 1 = most deprived 10%")
     funnel: Literal["above 99.8%", "above 95%", "within", "below 95%", "below 99.8%"]
-    p_value: float | None = None
+    p_value: float | None = Field(default=None, description="E-test, compared months")
     ward_code: str | None = Field(default=None, description="For LSOAs: the 2024 ward")
 
 

@@ -58,3 +58,31 @@ def baseline_window(period: Window, kind: str) -> Window:
     if kind == "previous-period":
         return Window(add_months(period.start, -n), add_months(period.start, -1))
     raise PeriodError("--baseline must be previous-year or previous-period.")
+
+
+def months_label(months: list[date]) -> str:
+    """Months as a person names them: 'January–April 2025', 'November 2024–February 2025',
+    'January–March and May 2025'. Runs of consecutive months are joined by a dash."""
+    if not months:
+        return "no months"
+    runs: list[list[date]] = [[months[0]]]
+    for d in months[1:]:
+        if d == add_months(runs[-1][-1], 1):
+            runs[-1].append(d)
+        else:
+            runs.append([d])
+    parts = []
+    for i, run in enumerate(runs):
+        first, last = run[0], run[-1]
+        # The year is said once at the end of a run of runs in the same year.
+        same_year_as_next = i + 1 < len(runs) and runs[i + 1][0].year == last.year
+        if first == last:
+            text = f"{first:%B}" if same_year_as_next else f"{first:%B %Y}"
+        elif first.year == last.year:
+            text = f"{first:%B}–{last:%B}" + ("" if same_year_as_next else f" {last:%Y}")
+        else:
+            text = f"{first:%B %Y}–{last:%B %Y}"
+        parts.append(text)
+    if len(parts) == 1:
+        return parts[0]
+    return ", ".join(parts[:-1]) + " and " + parts[-1]

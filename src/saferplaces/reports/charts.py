@@ -253,8 +253,8 @@ def _change_class(c: m.Category) -> str:
     if c.p_value is None or c.percent_change is None:
         return "No baseline"
     if c.significant:
-        return "Significant rise" if c.direction == "up" else "Significant fall"
-    return "Not significant"
+        return "Real rise" if c.direction == "up" else "Real fall"
+    return "Could be chance"
 
 
 def category_changes(id: str, categories: Sequence[m.Category], baseline_label: str) -> Figure:
@@ -265,7 +265,7 @@ def category_changes(id: str, categories: Sequence[m.Category], baseline_label: 
              "label": fmt.signed_pct(c.percent_change) + (" *" if c.significant else "")}
             for c in cats]  # fmt: skip
     order = [r["category"] for r in rows]
-    domain = ["Significant rise", "Significant fall", "Not significant"]
+    domain = ["Real rise", "Real fall", "Could be chance"]
     base = alt.Chart(_data(rows)).encode(
         y=alt.Y("category:N", sort=order, title=None, axis=alt.Axis(labelLimit=220))
     )
@@ -285,9 +285,9 @@ def category_changes(id: str, categories: Sequence[m.Category], baseline_label: 
     if ups or downs:
         parts = []
         if ups:
-            parts.append(f"{fmt.join_names(ups, 3)} rose significantly")
+            parts.append(f"{fmt.join_names(ups, 3)} rose by more than chance")
         if downs:
-            parts.append(f"{fmt.join_names(downs, 3)} fell significantly")
+            parts.append(f"{fmt.join_names(downs, 3)} fell by more than chance")
         title = "; ".join(parts)
         title = title[0].upper() + title[1:]
     else:
@@ -297,7 +297,11 @@ def category_changes(id: str, categories: Sequence[m.Category], baseline_label: 
                     f"{r['category']} {r['label'].rstrip(' *')} ({r['class'].lower()})"
                     for r in rows) + ".")  # fmt: skip
     return render(
-        chart, id, title, alt_text, note="* statistically significant (Poisson E-test, p < 0.05)."
+        chart,
+        id,
+        title,
+        alt_text,
+        note="* more than chance would explain (the test is in Appendix A).",
     )
 
 
@@ -465,12 +469,12 @@ def funnel(id: str, places: Sequence[m.Place], unit: str, area_name: str,
     else:
         title = f"No {unit} is far above the {area_name} average for crime"
     alt_text = (f"Scatter plot of {unit}s: crime rate per 1,000 residents a year against "
-                "population, marked by whether each lies beyond the funnel limits. "
+                "population, marked by whether each is further from the average than chance would explain. "
                 + "; ".join(f"{r['name']} {fmt.rate(r['rate'])} ({r['flag'].lower()})"
                             for r in rows[:40])
                 + ("; …" if len(rows) > 40 else "") + ".")  # fmt: skip
-    note = ("The dashed line is the area's crime rate. Points are classed by the assessment's "
-            "funnel test (exact Poisson limits at 95% and 99.8%)"
+    note = ("The dashed line is the area's crime rate. Points are classed by how far each place "
+            "is from it, allowing for chance at its size (method in Appendix A)"
             + ("; the curves are those limits." if limits else
                "; the limit curves themselves are not in the assessment file, so are not drawn."))  # fmt: skip
     return render(chart, id, title, alt_text, note=note)

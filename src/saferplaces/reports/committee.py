@@ -10,6 +10,7 @@ equality impact — is left as highlighted placeholders to complete. Two to four
 from __future__ import annotations
 
 from saferplaces.assessment import model as m
+from saferplaces.assessment import statements
 from saferplaces.reports import fmt
 from saferplaces.reports.blocks import (
     Bullets,
@@ -21,14 +22,27 @@ from saferplaces.reports.blocks import (
     Section,
     Table,
 )
-from saferplaces.reports.content import LEVELS, _has_ew, comparators, labels
+from saferplaces.reports.content import (
+    LEVELS,
+    Labels,
+    _has_ew,
+    _sig,
+    change_brief,
+    change_sentence,
+    comparators,
+    compared_counts,
+    gaps_sentences,
+    labels,
+    plain_caveats,
+    priority_reasons,
+)
 
 
 def todo(text: str) -> Run:
     return Run(f"[{text}]", placeholder=True)
 
 
-def _perf_rows(a: m.Assessment) -> list[list]:
+def _perf_rows(a: m.Assessment, lab: Labels) -> list[list]:
     rows = []
     rank = {r.measure: r for r in (a.peers.ranks if a.peers else [])}
     for label, block, key in (("Crime (excluding ASB)", a.overview.crime, "crime rate per 1,000"),
@@ -41,8 +55,8 @@ def _perf_rows(a: m.Assessment) -> list[list]:
         r = rank.get(key)
         rows.append([
             label, fmt.count(block.count), fmt.rate(block.rate_per_1000),
-            f"{fmt.signed_pct(block.percent_change)} ({fmt.p_value(block.p_value)})",
-            "yes" if block.significant else "no",
+            fmt.signed_pct(block.percent_change),
+            _sig(block),
             comps or fmt.NA,
             f"{fmt.rank(r.rank, r.of)}" if r and r.rank else fmt.NA,
         ])  # fmt: skip
@@ -81,14 +95,14 @@ def build_committee(a: m.Assessment, files: dict[str, str] | None = None) -> Doc
              f"to assess crime, disorder and anti-social behaviour each year and to set its "
              f"priorities from that assessment. This assessment covers {area} "
              f"({LEVELS.get(a.area.level, a.area.level)}, {fmt.count(a.area.population)} "
-             f"residents) for {lab.period}, compared with {lab.baseline}, using police-recorded "
-             "crime and ASB from data.police.uk."),
+             f"residents) for {lab.period}, using police-recorded crime and ASB from "
+             f"data.police.uk; {lab.changes}."),
         Bullets([
-            [Run("Crime: ", bold=True), Run(crime.statement)],
-            [Run("Anti-social behaviour: ", bold=True), Run(asb.statement)],
+            change_sentence("Recorded crime (excluding ASB)", crime, lab),
+            change_sentence("Anti-social behaviour", asb, lab),
             *[[Run(f"{c.area.name}: ", bold=True),
                Run(f"crime {fmt.rate(c.crime.rate_per_1000)} per 1,000 residents a year, "
-                   f"{fmt.change_phrase(c.crime.direction, c.crime.percent_change, c.crime.significant, c.crime.p_value)}.")]
+                   f"{change_brief(c.crime, lab)}.")]
               for c in comparators(a) if c.crime is not None],
             *([] if _has_ew(a) else [[Run("England and Wales: ", bold=True),
                                       Run("no reference point in this assessment (the national "
@@ -99,21 +113,22 @@ def build_committee(a: m.Assessment, files: dict[str, str] | None = None) -> Doc
     changes = [c for c in a.categories if c.significant]
     priorities = Section("priorities", "Recommended priorities").add(
         Para("The assessment scores each crime type and ASB from 1 (low) to 5 (high) on harm, "
-             "volume against similar areas, trend, vulnerability and concentration (a "
-             "MoRiLE-style matrix; the weights are the partnership's to change). It recommends:"),
+             "volume against similar areas, trend, how much more it falls on the most deprived "
+             "neighbourhoods, and how concentrated it is (the weights are the partnership's to "
+             "change). It recommends:"),
         Table(
             "Recommended priorities",
             [Column("Rank", True), Column("Priority"), Column("Score (of 5)", True),
-             Column("Scored high (4 or 5) on")],
+             Column("Why")],
             [[str(p.rank), Cell(p.theme, bold=True), fmt.number(p.total),
-              ", ".join(_factor(sc.factor) for sc in p.scores if sc.score is not None and sc.score >= 4)
-              or "–"] for p in rec],
+              priority_reasons(a, p)] for p in rec],
             row_headers=False, compact=True,
         ),
         Para([Run("Priority localities: ", bold=True),
-              Run(fmt.join_names([x.area.name for x in sel], 10) + " (" +
-                  a.priority_localities.threshold_rule + ")." if sel else
-                  "no locality passed the threshold.")]),
+              Run(fmt.join_names([x.area.name for x in sel], 10) + " (a combined index of "
+                  "crime, ASB, harm and deprivation at least "
+                  f"{statements.times(a.priority_localities.threshold / 100)} the {area} average)."
+                  if sel else "no locality passed the threshold.")]),
         Para(["Public concern and the partnership's capacity are not yet scored: ",
               todo("officer to add the results of the public consultation and partners' views")]
              if not a.recommended_priorities.inputs_file else
@@ -122,21 +137,24 @@ def build_committee(a: m.Assessment, files: dict[str, str] | None = None) -> Doc
 
     performance = Section("performance", "Summary of performance").add(
         Table(
-            f"{area}: {lab.period} against {lab.baseline}",
+            f"{area}: {lab.period} (change: {lab.compared} against {lab.comparison})",
             [Column("Measure"), Column("Number", True), Column("Per 1,000 a year", True),
              Column("Change", True), Column("More than chance?"), Column("Reference areas (per 1,000)"),
              Column("Rank among similar areas")],
-            _perf_rows(a), compact=True,
+            _perf_rows(a, lab), compact=True,
         ),
         Table(
-            "Statistically significant changes by category",
-            [Column("Category"), Column("Number", True), Column("Change", True), Column("p-value", True)],
-            [[c.category, fmt.count(c.count), fmt.signed_pct(c.percent_change), fmt.p_value(c.p_value)]
+            f"Changes that are more than chance, {lab.compared} against {lab.comparison}",
+            [Column("Category"), Column(lab.compared, True), Column(lab.comparison, True),
+             Column("Change")],
+            [[c.category, *(fmt.whole(x) for x in compared_counts(c)), change_brief(c, lab)]
              for c in changes] or [["None", "–", "–", "–"]],
             compact=True,
         ),
-        Para([Run("Caveat: ", bold=True), Run(a.data_quality.caveats[0] if a.data_quality.caveats else "None.")],
+        Para([Run("Caveat: ", bold=True),
+              Run(" ".join(gaps_sentences(a, lab)) or next(iter(plain_caveats(a, lab)), "None."))],
              style="note"),
+        Para(statements.WHAT_THE_DATA_CANNOT_SHOW, style="note"),
     )  # fmt: skip
 
     implications = Section("implications", "Implications")
@@ -209,7 +227,3 @@ def build_committee(a: m.Assessment, files: dict[str, str] | None = None) -> Doc
         ],
         kind_label="Committee report",
     ).number()
-
-
-def _factor(name: str) -> str:
-    return name.replace("_", " ")

@@ -7,10 +7,12 @@ decisions taken here are which figures to show, in what order, and in which word
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from saferplaces.assessment import model as m
+from saferplaces.assessment import statements
 from saferplaces.reports import charts, fmt, maps
 from saferplaces.reports.blocks import (
     Bullets,
@@ -66,13 +68,116 @@ class Labels:
     period: str
     baseline: str
     baseline_label: str
+    # The months a change compares, named (STYLE.md: "36% more than January–April 2024").
+    compared: str = ""
+    comparison: str = ""
+    months: int = 0
+    baseline_months: int = 0
+
+    @property
+    def changes(self) -> str:
+        """'changes compare January–April 2025 with January–April 2024', or why there are none."""
+        if not self.baseline_months:
+            return f"there is no baseline to compare with (no police data for {self.baseline} is loaded)"
+        return f"changes compare {self.compared} with {self.comparison}"
 
 
 def labels(a: m.Assessment) -> Labels:
     base = fmt.period(a.baseline.start, a.baseline.end)
     kind = ("the same months a year earlier" if a.baseline.kind == "previous-year"
             else "the previous period of the same length")  # fmt: skip
-    return Labels(a.area.name, fmt.period(a.period.start, a.period.end), base, kind)
+    basis = getattr(a.baseline, "basis", None)
+    now = fmt.months_between(a.period.start, a.period.end, a.period.missing_months)
+    before = fmt.months_between(a.baseline.start, a.baseline.end, a.baseline.missing_months)
+    n_now, n_before = len(now), len(before)
+    if basis == "matched-months" and getattr(a.baseline, "matched_months", None):
+        # Like for like: only the months present in both periods are compared.
+        now, before = list(a.baseline.matched_months), list(a.baseline.matched_baseline_months)
+        n_now, n_before = len(now), len(before)
+    elif basis == "whole-period-seasonal":
+        # The whole period against the whole baseline, estimated: the same length.
+        before = fmt.months_between(a.baseline.start, a.baseline.end)
+        n_before = n_now
+    elif basis == "none":
+        n_before = 0
+    return Labels(a.area.name, fmt.period(a.period.start, a.period.end), base, kind,
+                  compared=fmt.months_label(now) if now else fmt.period(a.period.start, a.period.end),
+                  comparison=fmt.months_label(before) if before else base,
+                  months=n_now, baseline_months=n_before)  # fmt: skip
+
+
+def _p(block: m.Change | m.Category) -> float | None:
+    """The p-value as the words need it: the model's own flag decides significance."""
+    if block.p_value is None:
+        return None
+    return 0.0 if block.significant else max(block.p_value, 0.05)
+
+
+def compared_counts(block: m.Change | m.Category) -> tuple[float, float]:
+    """The two numbers a change compares: the months compared now and then, or (seasonal
+    basis) the whole period against the baseline estimated for the whole period."""
+    compared = getattr(block, "compared_count", None)
+    count = block.count if compared is None else compared
+    if (
+        getattr(block, "basis", None) == "whole-period-seasonal"
+        and block.baseline_estimate is not None
+    ):
+        return count, block.baseline_estimate
+    return count, block.baseline_count
+
+
+def change_sentence(what: str, block: m.Change | m.Category, lab: Labels) -> str:
+    """The change in words from the model's numbers (never the engine's stored sentence, which
+    older assessment files wrote with p-values)."""
+    none = getattr(block, "basis", None) == "none" or block.direction == "no baseline" or (
+        lab.baseline_months == 0)  # fmt: skip
+    count, base = compared_counts(block)
+    return statements.change_sentence(
+        what, count, None if none else base, lab.comparison, period=lab.compared,
+        p_value=_p(block), direction=block.direction, months=lab.months,
+        baseline_months=lab.baseline_months)  # fmt: skip
+
+
+def change_brief(block: m.Change | m.Category, lab: Labels) -> str:
+    """'36% more than January–April 2024, a real rise, not chance' (table cells, titles)."""
+    return fmt.change_phrase(block.direction, block.percent_change, block.significant,
+                             block.p_value, lab.comparison,
+                             monthly=lab.months != lab.baseline_months)  # fmt: skip
+
+
+def gaps_sentences(a: m.Assessment, lab: Labels) -> list[str]:
+    """Missing months in words, naming the months (never the command-line option)."""
+    out = []
+    for which, per in (("this period", a.period), ("the baseline", a.baseline)):
+        if per.missing_months:
+            out.append(statements.missing_months_sentence(
+                which, fmt.months_label(per.missing_months),
+                fmt.months_label(fmt.months_between(per.start, per.end, per.missing_months))))  # fmt: skip
+    if (
+        out
+        and getattr(a.baseline, "basis", None) == "matched-months"
+        and lab.months < a.period.months_present
+    ):
+        out.append(f"Changes compare only the months with data in both periods ({lab.compared} with "
+                   f"{lab.comparison}); rates and places use every month of {lab.period}.")  # fmt: skip
+    if out and lab.months != lab.baseline_months:
+        out.append("Because the two periods have different numbers of months, changes compare "
+                   "the average a month.")  # fmt: skip
+    return out
+
+
+ENGINE_GAP_CAVEAT = ("Months missing from the warehouse", "No England and Wales reference point")
+
+
+def plain_caveats(a: m.Assessment, lab: Labels) -> list[str]:
+    """The caveats for people: missing months and the national reference are re-written from
+    the model's numbers; the others are the engine's plain sentences."""
+    out = gaps_sentences(a, lab)
+    if not _has_ew(a):
+        out.append("There is no England and Wales figure: the warehouse holds police data for "
+                   "only some forces for this period.")  # fmt: skip
+    out += [c for c in a.data_quality.caveats if not c.startswith(ENGINE_GAP_CAVEAT)]
+    return out
 
 
 def score_cell(score: float | None) -> Cell:
@@ -82,7 +187,8 @@ def score_cell(score: float | None) -> Cell:
 
 
 def _sig(block: m.Change | m.Category) -> str:
-    return f"{fmt.significance(block.significant, block.p_value)} ({fmt.p_value(block.p_value)})"
+    return fmt.significance(block.significant, block.p_value, block.direction, block.count,
+                            block.baseline_count)  # fmt: skip
 
 
 def _ci(c: m.Change) -> str:
@@ -116,8 +222,8 @@ def _has_ew(a: m.Assessment) -> bool:
 
 
 def _measure_finding(n: int, a: m.Assessment, title: str, block: m.Change, noun: str,
-                     attr: str, peer_measure: str) -> Finding:  # fmt: skip
-    ctx: list = [Run("Change: ", bold=True), Run(block.statement)]
+                     attr: str, peer_measure: str, lab: Labels) -> Finding:  # fmt: skip
+    ctx: list = [Run("Change: ", bold=True), Run(change_sentence("", block, lab))]
     context: list = [ctx]
     for comp in comparators(a):
         cb = getattr(comp, attr)
@@ -126,7 +232,7 @@ def _measure_finding(n: int, a: m.Assessment, title: str, block: m.Change, noun:
         context.append([
             Run(f"{comp.area.name}: ", bold=True),
             Run(f"{fmt.rate(cb.rate_per_1000)} per 1,000 residents a year; "
-                f"{fmt.change_phrase(cb.direction, cb.percent_change, cb.significant, cb.p_value)}"
+                f"{change_brief(cb, lab)}"
                 + (f" ({comp.coverage_note})" if comp.coverage_note else "") + "."),
         ])  # fmt: skip
     if not _has_ew(a):
@@ -137,8 +243,8 @@ def _measure_finding(n: int, a: m.Assessment, title: str, block: m.Change, noun:
     if rank and rank.rank:
         context.append([
             Run("Similar areas: ", bold=True),
-            Run(f"{fmt.ordinal_word(rank.rank)} rate of {rank.of} (median of the similar areas "
-                f"{fmt.rate(rank.peer_median)} per 1,000)."),
+            Run(f"{statements.rank_words(rank.rank, rank.of)}, counting {lab.area} and its "
+                f"similar areas (their median is {fmt.rate(rank.peer_median)} per 1,000)."),
         ])  # fmt: skip
     else:
         context.append([Run("Similar areas: ", bold=True), Run("not available for this area.")])
@@ -151,15 +257,14 @@ def summary(a: m.Assessment, lab: Labels) -> Section:
     s = Section("summary", "Executive summary")
     s.add(Para(
         f"This strategic assessment covers {lab.area} ({LEVELS.get(a.area.level, a.area.level)}, "
-        f"{fmt.count(a.area.population)} residents) for {lab.period}, compared with "
-        f"{lab.baseline}. It uses police-recorded crime and anti-social behaviour (ASB) published "
-        "on data.police.uk. Every figure below comes with its reference point: the change since "
+        f"{fmt.count(a.area.population)} residents) for {lab.period}; {lab.changes}. It uses "
+        "police-recorded crime and anti-social behaviour (ASB) published on data.police.uk. Every figure below comes with its reference point: the change since "
         "the baseline and whether it is more than chance, similar areas, the wider area, and "
         "England and Wales where the data is loaded.", style="lead"))  # fmt: skip
     s.add(_measure_finding(1, a, "Crime", a.overview.crime, "crimes (excluding ASB)", "crime",
-                           "crime rate per 1,000"))  # fmt: skip
+                           "crime rate per 1,000", lab))  # fmt: skip
     s.add(_measure_finding(2, a, "Anti-social behaviour", a.overview.asb, "ASB incidents", "asb",
-                           "ASB rate per 1,000"))  # fmt: skip
+                           "ASB rate per 1,000", lab))  # fmt: skip
     rises = sorted([c for c in a.categories if c.significant and c.direction == "up"],
                    key=lambda c: (-c.sqrt_z, c.category))  # fmt: skip
     falls = sorted([c for c in a.categories if c.significant and c.direction == "down"],
@@ -176,14 +281,13 @@ def summary(a: m.Assessment, lab: Labels) -> Section:
                 ("a fall in " if len(falls) == 1 else "falls in ")
                 + fmt.join_names([c.category.lower() for c in falls], 5)
             )
-        headline = "Statistically significant " + "; ".join(parts)
+        headline = "Real changes, not chance: " + "; ".join(parts)
     else:
         headline = "No category changed by more than chance would explain"
-    ctx = [c.statement for c in rises + falls]
+    ctx = [change_sentence(c.category, c, lab) for c in rises + falls]
     if a.emerging_issues:
-        top = a.emerging_issues[0]
         ctx.append([Run("Emerging issues: ", bold=True),
-                    Run(f"see section 7; the strongest signal: {top.statement}")])  # fmt: skip
+                    Run(f"see section 7; the clearest: {emerging_sentence(a.emerging_issues[0])}")])  # fmt: skip
     s.add(Finding(3, "What is changing", headline, ctx))
     sel = [loc for loc in a.priority_localities.localities if loc.selected]
     conc = a.places.concentration[0] if a.places.concentration else None
@@ -192,11 +296,11 @@ def summary(a: m.Assessment, lab: Labels) -> Section:
         where_ctx.append(f"Half of crime happens in {fmt.share(conc.share_of_places_for_half, 0)} "
                          f"of {conc.unit}s ({fmt.count(conc.places_for_half)} of "
                          f"{fmt.count(conc.places)}).")  # fmt: skip
-    where_ctx.append(f"{fmt.count(a.hotspots.hot_cells)} grid cells of "
-                     f"{fmt.count(a.hotspots.cell_size_m)} m are statistically significant "
-                     "crime hotspots (section 5).")  # fmt: skip
+    where_ctx.append(f"{fmt.count(a.hotspots.hot_cells)} squares of "
+                     f"{fmt.count(a.hotspots.cell_size_m)} m hold more crime, with their "
+                     "neighbours, than chance would explain: the crime hotspots (section 5).")  # fmt: skip
     for loc in sel[:3]:
-        where_ctx.append(loc.rationale)
+        where_ctx.append(locality_sentence(a, loc))
     if len(sel) > 3:
         where_ctx.append("The other priority localities are listed in section 6.")
     s.add(Finding(
@@ -206,22 +310,75 @@ def summary(a: m.Assessment, lab: Labels) -> Section:
     s.add(Finding(
         5, "What to prioritise",
         "Recommended priorities: " + (fmt.join_names([p.theme for p in rec], 8) or "none"),
-        [p.rationale for p in rec] + [
+        [priority_rationale(a, p) for p in rec] + [
             f"Scored on a {a.recommended_priorities.scale} scale (section 8); the partnership "
             "adds public concern and its own capacity before deciding."],
     ))  # fmt: skip
-    gaps = a.period.missing_months or a.baseline.missing_months
-    if gaps or a.data_quality.caveats:
+    caveats = plain_caveats(a, lab)
+    if caveats:
         s.add(Para([Run("How firm these figures are: ", bold=True),
-                    Run(a.data_quality.caveats[0] if a.data_quality.caveats else "")
-                    ], style="note"))  # fmt: skip
+                    Run(" ".join(gaps_sentences(a, lab)) or caveats[0])], style="note"))  # fmt: skip
+    s.add(Para(statements.WHAT_THE_DATA_CANNOT_SHOW, style="note"))
     return s
+
+
+def emerging_sentence(x: m.EmergingIssue) -> str:
+    return statements.emerging_sentence(x.category, x.area.name, x.count, fmt.month(x.month),
+                                        x.expected, x.exceeds_limit, x.cusum_signal)  # fmt: skip
+
+
+def _basis_number(basis: str) -> float | None:
+    # The vulnerability ratio is in the model only inside the engine's basis text
+    # ("1.68× over-represented …"); read it until the model carries the number itself.
+    found = re.match(r"\s*([0-9]+(?:\.[0-9]+)?)×", basis or "")
+    return float(found.group(1)) if found else None
+
+
+def factor_words(a: m.Assessment, theme: str, sc: m.ThemeScore) -> statements.Factor:
+    """One priority factor in plain English, from the model's numbers."""
+    name = FACTORS.get(sc.factor, sc.factor)
+    cats = [c for c in a.categories if c.category == theme]
+    c = cats[0] if cats else None
+    words, evidence = f"scored {sc.score:g} of 5" if sc.score is not None else "not scored", True
+    if sc.factor == "harm" and c is not None and c.harm is not None:
+        total = sum(x.harm or 0 for x in a.categories)
+        if total:
+            words = statements.harm_share_words(c.harm / total * 100)
+    elif sc.factor == "volume" and c is not None:
+        if c.peer_rate_median and c.rate_per_1000 is not None:
+            words = statements.peer_ratio_words(c.rate_per_1000 / c.peer_rate_median)
+        else:
+            words, evidence = "no similar areas to compare with", False
+    elif sc.factor == "trend" and c is not None:
+        words = change_brief(c, labels(a))
+        # Only a change that is more than chance is evidence, whatever the score.
+        evidence = bool(c.significant and c.direction == "up")
+    elif sc.factor == "vulnerability":
+        ratio = _basis_number(sc.basis)
+        if ratio is not None:
+            words = statements.deprivation_words(ratio)
+    elif sc.factor == "concentration":
+        words = statements.concentration_words(sc.score)
+    elif sc.factor in ("public_concern", "partnership_capacity"):
+        words = (f"scored {sc.score:g} of 5 by the partnership" if sc.score is not None
+                 else "not yet scored by the partnership")  # fmt: skip
+    return statements.Factor(name, sc.score, words, evidence)
+
+
+def priority_reasons(a: m.Assessment, p: m.RecommendedPriority) -> str:
+    return statements.priority_reasons([factor_words(a, p.theme, sc) for sc in p.scores])
+
+
+def priority_rationale(a: m.Assessment, p: m.RecommendedPriority) -> str:
+    """Why a theme is recommended, naming only the factors that carry evidence."""
+    return statements.priority_rationale(p.theme, p.total, p.rank,
+                                         [factor_words(a, p.theme, sc) for sc in p.scores])  # fmt: skip
 
 
 # --- overview ------------------------------------------------------------------------------------
 
 
-def _reference_table(a: m.Assessment, attr: str, caption: str) -> Table:
+def _reference_table(a: m.Assessment, attr: str, caption: str, lab: Labels) -> Table:
     rows = []
     entries = [(a.area.name, getattr(a.overview, attr), None)] + [
         (c.area.name, getattr(c, attr), c.coverage_note) for c in comparators(a)
@@ -240,20 +397,28 @@ def _reference_table(a: m.Assessment, attr: str, caption: str) -> Table:
     return Table(
         caption,
         [Column("Area"), Column("This period", True), Column("Per 1,000 a year", True),
-         Column("95% interval", True), Column("Baseline per 1,000", True),
+         Column("Likely range", True), Column("Baseline per 1,000", True),
          Column("Change", True), Column("Is the change more than chance?")],
         rows,
-        note="Change is per month when the two periods have different numbers of months with data.",
+        note=(f"Change: {lab.compared} against {lab.comparison}"
+              + ("; when the two have different numbers of months, the change compares the "
+                 "average a month" if lab.months != lab.baseline_months else "")
+              + ". Likely range: where the true rate lies, allowing for chance (95 times in 100)."),
     )  # fmt: skip
 
 
 def overview(a: m.Assessment, lab: Labels) -> Section:
     s = Section("overview", "Crime and anti-social behaviour overview")
-    s.add(Para(a.overview.crime.statement), Para(a.overview.asb.statement))
+    s.add(Para(change_sentence("Recorded crime (excluding ASB)", a.overview.crime, lab)),
+          Para(change_sentence("Anti-social behaviour", a.overview.asb, lab)))  # fmt: skip
     ref = s.sub(Section("reference-points", "Reference points"))
     ref.add(charts.comparators("fig-comparators", lab.area, a.overview, comparators(a)))
-    ref.add(_reference_table(a, "crime", f"Crime (excluding ASB): {lab.area} and reference areas"))
-    ref.add(_reference_table(a, "asb", f"Anti-social behaviour: {lab.area} and reference areas"))
+    ref.add(
+        _reference_table(a, "crime", f"Crime (excluding ASB): {lab.area} and reference areas", lab)
+    )
+    ref.add(
+        _reference_table(a, "asb", f"Anti-social behaviour: {lab.area} and reference areas", lab)
+    )
     if a.overview.crime.harm is not None:
         ref.add(Para(
             f"Harm-weighted crime: {fmt.whole(a.overview.crime.harm)} in this period, "
@@ -262,8 +427,9 @@ def overview(a: m.Assessment, lab: Labels) -> Section:
     peers = s.sub(Section("peers", "Similar areas"))
     if a.peers and a.peers.areas:
         peers.add(Para(
-            f"{a.peers.method}. Features: {', '.join(a.peers.features)}. {fmt.count(a.peers.k)} "
-            f"nearest of {fmt.count(a.peers.candidates)} candidates."))  # fmt: skip
+            f"The {fmt.count(a.peers.k)} areas most like {lab.area}, chosen from "
+            f"{fmt.count(a.peers.candidates)} on {fmt.join_names(list(a.peers.features), 8)} "
+            "(how, in Appendix A)."))  # fmt: skip
         peers.add(Table(
             f"The areas most similar to {lab.area}",
             [Column("Area"), Column("Residents", True), Column("Distance (smaller is more similar)", True),
@@ -274,7 +440,7 @@ def overview(a: m.Assessment, lab: Labels) -> Section:
         ))  # fmt: skip
         peers.add(Bullets([
             f"{r.measure[0].upper() + r.measure[1:]}: {fmt.rate(r.value)}, "
-            f"{fmt.rank(r.rank, r.of)} (1 = highest); median of similar areas {fmt.rate(r.peer_median)}."
+            f"{statements.rank_words(r.rank, r.of)}; median of similar areas {fmt.rate(r.peer_median)}."
             for r in a.peers.ranks]))  # fmt: skip
         peers.add(charts.peers("fig-peers", lab.area, a.peers))
     else:
@@ -283,19 +449,19 @@ def overview(a: m.Assessment, lab: Labels) -> Section:
                               "peers are compared for wards, districts, CSPs and force areas.")))  # fmt: skip
     cats = s.sub(Section("by-category", "By category"))
     cats.add(Table(
-        f"Crime and ASB by category, {lab.period} against {lab.baseline}",
+        f"Crime and ASB by category, {lab.period} (change: {lab.compared} against {lab.comparison})",
         [Column("Category"), Column("This period", True), Column("Baseline", True),
-         Column("Change", True), Column("Significance", True), Column("Per 1,000 a year", True),
+         Column("Change", True), Column("More than chance?"), Column("Per 1,000 a year", True),
          Column("Median of similar areas", True), Column("Share", True)],
         [[c.category, fmt.count(c.count), fmt.count(c.baseline_count),
-          fmt.signed_pct(c.percent_change), fmt.p_value(c.p_value) + (" *" if c.significant else ""),
+          fmt.signed_pct(c.percent_change), _sig(c),
           fmt.rate(c.rate_per_1000), fmt.rate(c.peer_rate_median), fmt.share(c.share)]
          for c in a.categories],
-        note="* statistically significant (Poisson E-test, p < 0.05). Share: of all crime "
-             "excluding ASB, or of ASB for ASB.",
+        note=(f"Change: {lab.compared} against {lab.comparison}. Share: of all crime excluding "
+              "ASB, or of ASB for ASB. The tests behind 'more than chance' are in Appendix A."),
     ))  # fmt: skip
     cats.add(charts.category_rates("fig-category-rates", lab.area, a.categories))
-    cats.add(charts.category_changes("fig-category-changes", a.categories, lab.baseline_label))
+    cats.add(charts.category_changes("fig-category-changes", a.categories, lab.comparison))
     return s
 
 
@@ -305,13 +471,13 @@ def overview(a: m.Assessment, lab: Labels) -> Section:
 def category_sections(a: m.Assessment, lab: Labels) -> Section:
     s = Section("categories", "Crime and ASB by category")
     s.add(Para("One section per category, largest first (ASB last). Each gives the count, the "
-               "change against the baseline with its significance, the rate per 1,000 residents "
+               "change against the baseline and whether it is more than chance, the rate per 1,000 residents "
                "with the median of similar areas, the monthly pattern and, for crimes, the latest "
                "outcomes recorded."))  # fmt: skip
     baseline_series = None
     for _i, c in enumerate(a.categories):
         sub = s.sub(Section(f"cat-{c.slug}", c.category))
-        sub.add(Para(c.statement))
+        sub.add(Para(change_sentence(c.category, c, lab)))
         items = [
             ("Recorded in this period", fmt.count(c.count)),
             ("Baseline", fmt.count(c.baseline_count)),
@@ -324,14 +490,14 @@ def category_sections(a: m.Assessment, lab: Labels) -> Section:
             items.append(("Harm weight (harm in this period)",
                           f"{fmt.number(c.harm_weight)} ({fmt.whole(c.harm)})"))  # fmt: skip
         if c.trend:
-            items.append(("Long-run trend", f"{fmt.signed_pct(c.trend.percent_per_year)} a year, "
-                          f"{fmt.p_value(c.trend.p_value)} ({c.trend.method})"))  # fmt: skip
+            items.append(("Long-run trend", f"{statements.trend_count_words(c.trend.slope_per_month)} "
+                          f"({statements.significance_words(c.trend.p_value, 'up' if c.trend.slope_per_month > 0 else 'down')})"))  # fmt: skip
         if c.seasonality:
             items.append(("Seasonality", f"peak in {fmt.MONTHS[int(c.seasonality.peak_month) - 1]}, "
                           f"trough in {fmt.MONTHS[int(c.seasonality.trough_month) - 1]}"))  # fmt: skip
         sub.add(KeyValues(f"{c.category}: key figures", items))
         baseline_series = getattr(c, "baseline_monthly", None)
-        title = f"{c.category} {fmt.change_phrase(c.direction, c.percent_change, c.significant, c.p_value)}"
+        title = f"{c.category}: {change_brief(c, lab)}"
         sub.add(charts.monthly(f"fig-monthly-{c.slug}", c.category, c.monthly, title,
                                baseline=baseline_series,
                                colour=charts.SKY if c.is_asb else charts.BLUE))  # fmt: skip
@@ -369,11 +535,12 @@ def places(a: m.Assessment, lab: Labels, geo: AreaGeometry | None) -> Section:
     s = Section("places", "Places")
     sel = maps.locality_codes(a.priority_localities)
     ward_level = a.priority_localities.level == "ward"
-    s.add(Para("Rates per 1,000 residents are smoothed by empirical Bayes (Marshall 1991) so that "
-               "small places with few residents do not top the list by chance; places are "
-               "listed by the smoothed rate, highest first. 'Compared with the area average' is "
-               "the funnel-plot test with exact Poisson limits. IMD decile: 1 = the most "
-               "deprived tenth of England (IoD2025)."))  # fmt: skip
+    s.add(Para("Rates per 1,000 residents are smoothed (pulled towards the area average, more "
+               "so for places with few residents) so that small places do not top the list by "
+               "chance; places are listed by the smoothed rate, highest first. 'Compared with "
+               "the area average' says whether a place's rate is further from the average than "
+               "chance would explain for its size (method in Appendix A). IMD decile: 1 = the "
+               "most deprived tenth of England (Indices of Deprivation 2025)."))  # fmt: skip
     wards = s.sub(Section("wards", "Wards"))
     if a.places.ward_note:
         wards.add(Para(a.places.ward_note, style="note"))
@@ -418,14 +585,15 @@ def places(a: m.Assessment, lab: Labels, geo: AreaGeometry | None) -> Section:
                                 a.overview.crime.rate_per_1000,
                                 getattr(a.places, "lsoa_funnel_limits", None)))  # fmt: skip
     conc = s.sub(Section("concentration", "How concentrated crime is"))
-    conc.add(Para("The Lorenz curve and Gini coefficient show how unevenly crime is spread over "
-                  "places: 0 is an even spread, 1 all crime in one place. The generalised Gini "
-                  "(Bernasco and Steenbeek 2017) corrects for there being more places than "
-                  "crimes."))  # fmt: skip
+    conc.add(Para("How unevenly crime is spread over places: the chart shows what share of "
+                  "crime the places with most crime hold. The concentration score runs from 0 "
+                  "(an even spread) to 1 (all crime in one place); the adjusted score allows "
+                  "for there being more places than crimes (Appendix A)."))  # fmt: skip
     conc.add(Table(
         "Concentration of crime (excluding ASB)",
-        [Column("Places"), Column("Number", True), Column("Crimes", True), Column("Gini", True),
-         Column("Generalised Gini", True), Column("Places holding half of crime", True)],
+        [Column("Places"), Column("Number", True), Column("Crimes", True),
+         Column("Concentration (0 to 1)", True), Column("Adjusted concentration", True),
+         Column("Places holding half of crime", True)],
         [[c.unit[0].upper() + c.unit[1:] + "s", fmt.count(c.places), fmt.count(c.events),
           fmt.number(c.gini), fmt.number(c.generalised_gini),
           f"{fmt.count(c.places_for_half)} ({fmt.share(c.share_of_places_for_half)})"]
@@ -446,19 +614,17 @@ def hotspots(a: m.Assessment, lab: Labels, geo: AreaGeometry | None) -> Section:
     h = a.hotspots
     s = Section("hotspots", "Hotspots")
     s.add(Para(f"Crime (excluding ASB) is counted on a regular grid of {fmt.count(h.cell_size_m)} m "
-               "cells in British National Grid. A cell is a hotspot when it and its eight "
-               "neighbours hold more crime than chance would explain (Getis–Ord Gi*), with the "
-               "false discovery rate controlled across all cells (Benjamini–Hochberg). The "
-               "space-time classes compare the sub-periods to show which hotspots persist, "
-               "emerge or fade."))  # fmt: skip
+               "squares. A square is a hotspot when it and its eight neighbours hold more crime "
+               "than chance would explain, allowing for the many squares looked at, so that few "
+               "hotspots are false alarms. Comparing the parts of the period shows which "
+               "hotspots persist, emerge or fade. The methods and their settings are in "
+               "Appendix A."))  # fmt: skip
     s.add(KeyValues("Hotspot analysis", [
-        ("Hotspot cells", fmt.count(h.hot_cells)),
-        ("Coldspot cells", fmt.count(h.cold_cells)),
-        ("Cell size", f"{fmt.count(h.cell_size_m)} m ({h.cell_size_rule})"),
+        ("Hotspot squares", fmt.count(h.hot_cells)),
+        ("Squares with less crime than chance would explain", fmt.count(h.cold_cells)),
+        ("Square size", f"{fmt.count(h.cell_size_m)} m"),
         ("Grid", f"{fmt.count(h.rows)} rows by {fmt.count(h.cols)} columns"),
-        ("Kernel density bandwidth", f"{fmt.count(h.bandwidth_m)} m"),
-        ("False discovery rate", fmt.share(h.fdr_alpha, 0)),
-        ("Sub-periods", "; ".join(h.sub_periods) or fmt.NA),
+        ("Parts of the period compared", "; ".join(h.sub_periods) or fmt.NA),
         ("Crimes placed on the grid", fmt.count(h.events)),
         ("Crimes without a location", fmt.count(h.events_without_location)),
     ]))  # fmt: skip
@@ -469,15 +635,16 @@ def hotspots(a: m.Assessment, lab: Labels, geo: AreaGeometry | None) -> Section:
         label_sel = sel if len(sel) <= 12 else []
         s.add(maps.hotspot_map(
             "map-hotspots", geo, h, "gi",
-            f"{fmt.count(h.hot_cells)} grid cells are crime hotspots"
-            + (f" and {fmt.count(h.cold_cells)} are coldspots" if h.cold_cells else ""),
+            f"{fmt.count(h.hot_cells)} squares are crime hotspots"
+            + (f" and {fmt.count(h.cold_cells)} have less crime than chance would explain"
+               if h.cold_cells else ""),
             outline_codes=sel, outline_level=level, names={c: names[c] for c in label_sel},
-            note="Cells are drawn only where significant. " + WARD_NOTE))  # fmt: skip
+            note="Squares are drawn only where they differ by more than chance. " + WARD_NOTE))  # fmt: skip
         if len(h.sub_periods) >= 2:
             s.add(maps.hotspot_map(
                 "map-space-time", geo, h, "space-time",
                 "How the hotspots changed from one sub-period to the next",
-                note="Classes after Chainey's space-time hotspot method, as in sfhotspot."))  # fmt: skip
+                note="Classes as in Chainey's space-time hotspot method (Appendix A)."))  # fmt: skip
     s.add(Para("data.police.uk moves every location to one of about 750,000 anonymous map points, "
                "so single cells smaller than about 150 m mostly show those points, not streets or "
                "premises.", style="note"))  # fmt: skip
@@ -490,8 +657,11 @@ def hotspots(a: m.Assessment, lab: Labels, geo: AreaGeometry | None) -> Section:
 def localities(a: m.Assessment, lab: Labels, geo: AreaGeometry | None) -> Section:
     pl = a.priority_localities
     s = Section("localities", "Priority localities")
-    s.add(Para(f"{pl.method}. Threshold: {pl.threshold_rule}. Years used: "
-               f"{'; '.join(pl.years) or fmt.NA}."))  # fmt: skip
+    s.add(Para(f"Each {pl.level if pl.level != 'lsoa' else 'neighbourhood'} gets a combined "
+               f"index of crime, ASB, harm, deprivation and how persistent its crime is, where "
+               f"100 is the {lab.area} average. A locality is a priority when its index is at "
+               f"least {fmt.number(pl.threshold, 0)}, {statements.times(pl.threshold / 100)} the "
+               f"average. Years used: {'; '.join(pl.years) or fmt.NA}. Method in Appendix A."))  # fmt: skip
     sel = [x for x in pl.localities if x.selected]
     s.add(Para([Run("Selected: ", bold=True),
                 Run(fmt.join_names([x.area.name for x in sel], 50) or "none") ]))  # fmt: skip
@@ -508,7 +678,7 @@ def localities(a: m.Assessment, lab: Labels, geo: AreaGeometry | None) -> Sectio
         f"{pl.level.capitalize() if pl.level != 'lsoa' else 'LSOA'}s ranked by the composite index"
         + (f" (the first {len(shown)}; all are in the open data)"
            if len(shown) < len(pl.localities) else ""),
-        [Column("Rank", True), Column("Locality"), Column("Composite", True), Column("Selected")]
+        [Column("Rank", True), Column("Locality"), Column("Combined index", True), Column("Selected")]
         + [Column(LOCALITY_SHORT.get(n, n), True) for n in names],
         [[str(x.rank), Cell(x.area.name, bold=x.selected), fmt.number(x.composite, 0),
           "yes" if x.selected else "no"]
@@ -520,8 +690,19 @@ def localities(a: m.Assessment, lab: Labels, geo: AreaGeometry | None) -> Sectio
     ))  # fmt: skip
     if sel:
         s.add(Para([Run("Why these localities", bold=True)]))
-        s.add(Bullets([x.rationale for x in sel]))
+        s.add(Bullets([locality_sentence(a, x) for x in sel]))
     return s
+
+
+def locality_sentence(a: m.Assessment, x: m.PriorityLocality) -> str:
+    """Why a locality is a priority, from its component indices (100 = the area average)."""
+    pl = a.priority_localities
+    unit = "neighbourhood" if pl.level == "lsoa" else pl.level
+    said = {"Crime": "crime", "ASB": "ASB", "Harm": "harm"}
+    parts = [(said[LOCALITY_SHORT[c.name]], c.index) for c in x.components
+             if c.index is not None and LOCALITY_SHORT.get(c.name) in said]  # fmt: skip
+    return statements.locality_sentence(x.area.name, x.rank, len(pl.localities), unit, x.composite,
+                                        a.area.name, parts)  # fmt: skip
 
 
 # --- emerging issues ------------------------------------------------------------------------------
@@ -531,23 +712,24 @@ def emerging(a: m.Assessment, lab: Labels) -> Section:
     s = Section("emerging", "Emerging issues")
     method = next((x for x in a.methods if x.used_for == "Emerging issues"), None)
     s.add(Para("An emerging issue is a category in a ward (or the whole area) whose count in one "
-               "of the latest three months is above its 99% Poisson control limit on the trailing "
-               "12-month mean, or where a CUSUM has signalled a sustained rise"
-               + (f" ({method.reference})" if method else "") + "."))  # fmt: skip
+               "of the latest three months is well above its usual range (what the previous "
+               "12 months would give no more than once in 100 months by chance), or which has "
+               "risen steadily for several months"
+               + (" (method in Appendix A)" if method else "") + "."))  # fmt: skip
     if not a.emerging_issues:
         s.add(Para("No emerging issues were flagged. " + next(
             (c for c in a.data_quality.caveats if c.startswith("Emerging issues")), "")))  # fmt: skip
         return s
     s.add(Table(
-        "Emerging issues, strongest signal first",
+        "Emerging issues, clearest first",
         [Column("Category"), Column("Where"), Column("Month"), Column("Count", True),
-         Column("Expected", True), Column("Upper limit", True), Column("Above limit"),
-         Column("CUSUM signal")],
+         Column("Usual a month", True), Column("Top of usual range", True),
+         Column("Above usual range"), Column("Sustained rise")],
         [[x.category, x.area.name, fmt.short_month(x.month), fmt.count(x.count),
           fmt.number(x.expected, 1), fmt.count(x.upper_limit), "yes" if x.exceeds_limit else "no",
           "yes" if x.cusum_signal else "no"] for x in a.emerging_issues],
     ))  # fmt: skip
-    s.add(Bullets([x.statement for x in a.emerging_issues[:5]]))
+    s.add(Bullets([emerging_sentence(x) for x in a.emerging_issues[:5]]))
     return s
 
 
@@ -557,10 +739,14 @@ def emerging(a: m.Assessment, lab: Labels) -> Section:
 def priorities(a: m.Assessment, lab: Labels) -> Section:
     rp = a.recommended_priorities
     s = Section("priorities", "Recommended priorities")
-    s.add(Para(f"{rp.method}. Scale: {rp.scale}. The weights are the partnership's to change "
+    s.add(Para("Each crime type and ASB is scored from 1 (low) to 5 (high) on harm, volume "
+               "against similar areas, trend, how much more it falls on the most deprived "
+               "neighbourhoods, and how concentrated it is; the total is the weighted average of "
+               "the scores (a risk matrix in the style police forces use; details in Appendix A). "
+               "The weights are the partnership's to change "
                + (f"(from {rp.inputs_file})." if rp.inputs_file else
-                  "(defaults; public concern and partnership capacity are optional inputs that "
-                  "the partnership supplies with --priority-inputs).")))  # fmt: skip
+                  "(these are the defaults; the partnership adds public concern and its own "
+                  "capacity in a priority inputs file).")))  # fmt: skip
     s.add(
         KeyValues("Factor weights", [(FACTORS.get(k, k), f"{v:g}") for k, v in rp.weights.items()])
     )
@@ -578,13 +764,14 @@ def priorities(a: m.Assessment, lab: Labels) -> Section:
     ))  # fmt: skip
     for p in [x for x in rp.priorities if x.recommended]:
         sub = s.sub(Section(f"priority-{fmt.slug(p.theme)}", p.theme))
-        sub.add(Para(p.rationale))
+        sub.add(Para(priority_rationale(a, p)))
         sub.add(Table(
             f"{p.theme}: score breakdown",
-            [Column("Factor"), Column("Score", True), Column("Weight", True), Column("Basis")],
-            [[FACTORS.get(sc.factor, sc.factor), score_cell(sc.score), f"{sc.weight:g}", sc.basis]
-             for sc in p.scores],
+            [Column("Factor"), Column("Score", True), Column("Weight", True), Column("Based on")],
+            [[FACTORS.get(sc.factor, sc.factor), score_cell(sc.score), f"{sc.weight:g}",
+              factor_words(a, p.theme, sc).words] for sc in p.scores],
             compact=True,
+            note="The scoring rules and the figures behind each score are in Appendix A.",
         ))  # fmt: skip
     return s
 
@@ -600,7 +787,8 @@ def quality(a: m.Assessment, lab: Labels) -> Section:
         ("Months with data, baseline", f"{a.baseline.months_present} of {a.baseline.months}"),
     ]
     for force, months in q.missing_months.items():
-        items.append((f"Months missing ({force})", ", ".join(fmt.short_month(x) for x in months)))
+        items.append((f"Months missing ({force.replace('-', ' ').title()})",
+                      fmt.months_label(list(months))))  # fmt: skip
     items += [
         ("Records in the area (both periods)", fmt.count(q.records)),
         ("Rows rejected at load", fmt.count(q.rejected_rows)),
@@ -610,11 +798,12 @@ def quality(a: m.Assessment, lab: Labels) -> Section:
         ("Records placed from a 2011 LSOA code", fmt.count(q.harmonised_2011)),
         ("How records were placed in LSOAs", "; ".join(f"{k}: {fmt.count(v)}"
                                                        for k, v in q.lsoa_methods.items()) or fmt.NA),
-        ("Gaps allowed (--allow-gaps)", "yes" if q.allow_gaps else "no"),
+        ("Missing months left out rather than stopping the assessment",
+         "yes" if q.allow_gaps else "no"),
     ]  # fmt: skip
     s.add(KeyValues("Data quality", items))
     s.add(Para([Run("Caveats", bold=True)]))
-    s.add(Bullets(list(q.caveats)))
+    s.add(Bullets([*plain_caveats(a, lab), statements.WHAT_THE_DATA_CANNOT_SHOW]))
     s.add(Para(SMALL_NUMBERS_NOTE, style="note"))
     return s
 
@@ -632,6 +821,59 @@ def methods(a: m.Assessment) -> Section:
                "assessment."))  # fmt: skip
     s.add(Table("Methods used", [Column("Method"), Column("Used for"), Column("Parameters")],
                 [[x.name, x.used_for, _params(x.parameters)] for x in a.methods]))  # fmt: skip
+    # The precision the body leaves out (STYLE.md): tests, p-values, thresholds and options.
+    lab = labels(a)
+    s.add(Table(
+        f"Change tests: {lab.compared} against {lab.comparison}",
+        [Column("Measure"), Column("Now", True), Column("Baseline", True), Column("Change", True),
+         Column("E-test p-value", True), Column("Square-root Z", True), Column("p < 0.05")],
+        [[name, *(fmt.whole(x) for x in compared_counts(b)),
+          fmt.signed_pct(b.percent_change), fmt.p_value(b.p_value), fmt.number(b.sqrt_z),
+          "yes" if b.significant else "no"]
+         for name, b in [("Crime (excluding ASB)", a.overview.crime),
+                         ("Anti-social behaviour", a.overview.asb)]
+         + [(c.category, c) for c in a.categories]],
+        compact=True,
+    ))  # fmt: skip
+    trends = [c for c in a.categories if c.trend]
+    if trends:
+        s.add(Table(
+            "Long-run trends",
+            [Column("Category"), Column("Slope (records a month)", True),
+             Column("Change a year", True), Column("p-value", True), Column("Method")],
+            [[c.category, fmt.number(c.trend.slope_per_month), fmt.signed_pct(c.trend.percent_per_year),
+              fmt.p_value(c.trend.p_value), c.trend.method] for c in trends],
+            compact=True,
+        ))  # fmt: skip
+    if a.peers and a.peers.areas:
+        s.add(Para(f"Similar areas: {a.peers.method}."))
+    pl = a.priority_localities
+    s.add(Para(f"Priority localities: {pl.method}. Threshold: {pl.threshold_rule}."))
+    h = a.hotspots
+    s.add(Para(f"Hotspots: Getis–Ord Gi* on {fmt.count(h.cell_size_m)} m cells ({h.cell_size_rule}); "
+               f"Benjamini–Hochberg false discovery rate {fmt.share(h.fdr_alpha, 0)}; quartic "
+               f"kernel density bandwidth {fmt.count(h.bandwidth_m)} m."))  # fmt: skip
+    s.add(Para("Emerging issues: a month above the 99% Poisson control limit of the trailing "
+               "12-month mean, or a Poisson CUSUM signal (parameters in the table above)."))  # fmt: skip
+    rp = a.recommended_priorities
+    if rp.priorities:
+        s.add(Para(f"Recommended priorities: {rp.method}. Scale: {rp.scale}. A factor is cited "
+                   "as a reason only when it scores 4 or 5 and, for the trend, when the change "
+                   "is significant (p < 0.05)."))  # fmt: skip
+        s.add(Table(
+            "Priority scores and what each rests on",
+            [Column("Theme"), Column("Factor"), Column("Score", True), Column("Basis")],
+            [[p.theme, FACTORS.get(sc.factor, sc.factor), score_cell(sc.score), sc.basis]
+             for p in rp.priorities if p.recommended for sc in p.scores],
+            compact=True, row_headers=False,
+        ))  # fmt: skip
+    s.add(KeyValues("Options used", [
+        ("--allow-gaps (use the months present when some are missing)",
+         "yes" if a.data_quality.allow_gaps else "no"),
+        ("--priority-inputs", rp.inputs_file or "not given"),
+    ]))  # fmt: skip
+    s.add(Para([Run("Caveats as recorded by the assessment", bold=True)]))
+    s.add(Bullets(list(a.data_quality.caveats)))
     refs = sorted({x.reference for x in a.methods})
     s.add(Para([Run("References", bold=True)]))
     s.add(Bullets(refs))

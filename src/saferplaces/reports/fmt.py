@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from saferplaces.assessment import periods, statements
 from saferplaces.assessment.statements import ordinal
 
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
@@ -56,6 +57,7 @@ def share(x: float | None, nd: int = 1) -> str:
 
 
 def p_value(p: float | None) -> str:
+    """The precise form, for the methods appendix and the open data only (STYLE.md)."""
     if p is None:
         return NA
     if p < 0.001:
@@ -63,22 +65,22 @@ def p_value(p: float | None) -> str:
     return f"p = {p:.3f}" if p < 0.05 else f"p = {p:.2f}"
 
 
-def significance(significant: bool, p: float | None) -> str:
+def significance(significant: bool, p: float | None, direction: str = "",
+                 count: float | None = None, baseline: float | None = None) -> str:  # fmt: skip
+    """In words: 'a real rise, not chance', 'could be chance', 'too few to tell'."""
     if p is None:
-        return "no test possible"
-    return "statistically significant" if significant else "not statistically significant"
+        return statements.TOO_FEW
+    # The model's own flag decides, so the words never disagree with the tables.
+    return statements.significance_words(0.0 if significant else max(p, 0.05), direction,
+                                         count, baseline)  # fmt: skip
 
 
 def change_phrase(direction: str, percent: float | None, significant: bool,
-                  p: float | None) -> str:  # fmt: skip
-    """'rose 59% — statistically significant' (for chart titles and summaries)."""
-    if percent is None:
-        return "has no baseline to compare with"
-    if direction == "no change" or abs(percent) < 0.05:
-        verb = "was unchanged"
-    else:
-        verb = ("rose " if direction == "up" else "fell ") + plain_pct(percent)
-    return f"{verb} — {significance(significant, p)}"
+                  p: float | None, comparison: str = "", monthly: bool = False) -> str:  # fmt: skip
+    """'59% more than January–April 2024, a real rise, not chance' (chart titles, summaries)."""
+    if p is not None:
+        p = 0.0 if significant else max(p, 0.05)
+    return statements.change_brief(direction, percent, p, comparison, monthly=monthly)
 
 
 def month(value: str) -> str:
@@ -105,6 +107,23 @@ def period(start: str, end: str) -> str:
     return f"{month(start)} to {month(end)}"
 
 
+def months_label(months: list[str]) -> str:
+    """Months (YYYY-MM) named as runs: 'January–April 2024', 'January–March and June 2024'."""
+    days = sorted({date(int(x[:4]), int(x[5:7]), 1) for x in months})
+    return periods.months_label(days)
+
+
+def months_between(start: str, end: str, missing: list[str] | None = None) -> list[str]:
+    """Every month from ``start`` to ``end`` (YYYY-MM) not in ``missing``."""
+    y, mo = int(start[:4]), int(start[5:7])
+    out = []
+    while f"{y}-{mo:02d}" <= end:
+        out.append(f"{y}-{mo:02d}")
+        y, mo = (y + 1, 1) if mo == 12 else (y, mo + 1)
+    gone = set(missing or [])
+    return [x for x in out if x not in gone]
+
+
 def timestamp(value: str) -> str:
     """'2026-11-22T02:53:02Z' → '22 November 2026'."""
     try:
@@ -114,15 +133,13 @@ def timestamp(value: str) -> str:
     return f"{d.day} {MONTHS[d.month - 1]} {d.year}"
 
 
+ordinal_word = statements.ordinal_word
+
+
 def rank(n: int | None, of: int | None = None) -> str:
     if n is None:
         return NA
     return ordinal(n) + (f" of {of}" if of else "")
-
-
-def ordinal_word(n: int) -> str:
-    """'highest', '2nd highest'."""
-    return "highest" if n == 1 else f"{ordinal(n)} highest"
 
 
 def join_names(names: list[str], limit: int = 4) -> str:

@@ -409,26 +409,29 @@ def hotspot_map(id: str, geo: AreaGeometry, hs: m.Hotspots, mode: str, title: st
             legend.append(
                 LegendItem(
                     HOT,
-                    f"Hotspot: Gi* significant, more crime than nearby "
-                    f"(false discovery rate {fmt.share(hs.fdr_alpha, 0)})",
+                    "Hotspot: more crime, with its neighbours, than chance would explain",
                 )
             )
         if "cold" in used:
-            legend.append(LegendItem(COLD, "Coldspot: Gi* significant, less crime than nearby"))
+            legend.append(
+                LegendItem(
+                    COLD, "Coldspot: less crime, with its neighbours, than chance would explain"
+                )
+            )
     else:
         for key, (colour, label) in HOTSPOT_CLASSES.items():
             if key in used:
                 legend.append(LegendItem(colour, label))
     if not legend:
-        legend.append(LegendItem("#f3f2f1", "No significant cells"))
+        legend.append(LegendItem("#f3f2f1", "No hotspots or coldspots"))
     legend.append(LegendItem("#505a5f", "Ward boundary", outline=True))
     if outline_codes:
         legend.append(LegendItem(INK, "Priority locality", outline=True, dashed=True))
     grid = f"{fmt.count(hs.cell_size_m)} m"
     if mode == "gi":
         alt = (f"Map of the area on a {grid} grid. {fmt.count(hs.hot_cells)} cells are crime "
-               f"hotspots and {fmt.count(hs.cold_cells)} are coldspots (Getis–Ord Gi*, "
-               "false discovery rate control).")  # fmt: skip
+               f"hotspots and {fmt.count(hs.cold_cells)} are coldspots: squares with more or "
+               "less crime, with their neighbours, than chance would explain.")  # fmt: skip
     else:
         alt = (f"Map of the area on a {grid} grid showing how hotspots changed across the "
                f"sub-periods {', '.join(hs.sub_periods)}. Classes shown: "

@@ -6,6 +6,12 @@ The product ships compact Parquet files in ``saferplaces/data`` (built by
 of the same kinds (CSV or CSV.GZ) can be given to replace a part: the kind is recognised from
 the header, and everything derived from it (the CSP of each LSOA) is recomputed.
 
+**County of an LSOA.** In two-tier areas (Staffordshire's eight districts, …) the county is the
+upper tier that agrees the Community Safety Agreement. ONS's LAD → county lookup
+(``lad_cty.parquet``, ``ref_lad_county``) lists the non-metropolitan districts and their
+county; an LSOA in one of them belongs to that county. Unitary councils, metropolitan
+districts, London boroughs and Welsh areas are their own upper tier and have no county.
+
 **CSP of an LSOA.** ONS publishes LAD → CSP → PFA, but no LSOA → CSP lookup, and some unitary
 LADs hold several CSPs named after the districts they replaced (Buckinghamshire → Aylesbury
 Vale, Chiltern, South Bucks, Wycombe; BCP → Bournemouth, Poole and the Christchurch part of the
@@ -157,6 +163,12 @@ KINDS: dict[str, dict[str, str]] = {
         "pfa_code": r"pfa\d\dcd|pfa\d\d_code",
         "pfa_name": r"pfa\d\dnm|pfa\d\d_name",
     },
+    "lad_cty": {
+        "lad_code": _LAD_CODE,
+        "lad_name": _LAD_NAME,
+        "cty_code": r"cty\d\dcd|cty\d\d_code",
+        "cty_name": r"cty\d\dnm|cty\d\d_name",
+    },
     "lsoa11_lsoa21": {
         "lsoa11_code": r"lsoa11cd|lsoa11_code",
         "lsoa11_name": r"lsoa11nm|lsoa11_name",
@@ -234,6 +246,10 @@ DATASETS: dict[str, dict[str, str]] = {
         "area lookup, EW",
         "publisher": "Office for National Statistics",
     },
+    "lad_cty": {
+        "title": "Local authority district to county lookup, England",
+        "publisher": "Office for National Statistics",
+    },
     "lsoa11_lsoa21": {
         "title": "LSOA (2011) to LSOA (2021) lookup, EW",
         "publisher": "Office for National Statistics",
@@ -253,6 +269,8 @@ DATASETS: dict[str, dict[str, str]] = {
 }
 
 _LSOA_CODE = re.compile(r"^[EW]01\d{6}$")
+_LAD_CODE_RX = re.compile(r"^[EW]0[6-9]\d{6}$")
+_COUNTY_CODE_RX = re.compile(r"^E10\d{6}$")
 _EDITION_IN_NAME = re.compile(r"(?:iod|imd)[ _-]?(20\d\d)", re.IGNORECASE)
 _DEFAULT_EDITION = {2011: 2019, 2021: 2025}
 
@@ -317,6 +335,7 @@ def _expected_columns_text() -> str:
     examples = {
         "lsoa21_ward_lad": "LSOA21CD, LSOA21NM, WD25CD, WD25NM, LAD25CD, LAD25NM",
         "lad_csp_pfa": "LAD24CD, LAD24NM, CSP24CD, CSP24NM, PFA24CD, PFA24NM",
+        "lad_cty": "LAD24CD, LAD24NM, CTY24CD, CTY24NM",
         "lsoa11_lsoa21": "LSOA11CD, LSOA11NM, CHGIND, LSOA21CD",
         "ruc21": "LSOA21CD, RUC21CD, RUC21NM[, Urban_rural_flag]",
         "census2021_population": "geography code (or LSOA21CD), "
@@ -428,7 +447,7 @@ def read_reference_file(path: str | Path) -> ReferenceFile:
         )
     else:
         table = pa.table({name: col(name) for name in KINDS[kind]})
-        for name in ("ward_code", "lad_code", "csp_code", "pfa_code"):
+        for name in ("ward_code", "lad_code", "csp_code", "pfa_code", "cty_code"):
             if name in cols:
                 m = re.search(r"(\d\d)", _norm_header(header[cols[name]]))
                 notes[name.replace("_code", "_vintage")] = f"20{m.group(1)}" if m else None
@@ -489,6 +508,17 @@ def _validate(path: Path, kind: str, table: pa.Table) -> None:
     elif kind == "lad_csp_pfa":
         keys = list(zip(table["lad_code"].to_pylist(), table["csp_code"].to_pylist(), strict=True))
         code_cols = []
+    elif kind == "lad_cty":
+        # One county per district: a district listed twice would put its LSOAs in two counties.
+        keys = table["lad_code"].to_pylist()
+        code_cols = []
+        for name, rx, what in (("lad_code", _LAD_CODE_RX, "district codes (E06–E09, W06)"),
+                               ("cty_code", _COUNTY_CODE_RX, "county codes (E10)")):  # fmt: skip
+            bad = [c for c in table[name].to_pylist() if not rx.match(c or "")]
+            if bad:
+                raise GeographyError(
+                    f"{path}: {len(bad)} values in {name} are not {what}, e.g. {bad[:3]}"
+                )
     elif kind == "imd":
         keys = table["lsoa_code"].to_pylist()
         code_cols = ["lsoa_code"]
@@ -791,6 +821,7 @@ def build_lsoa21_table(
 BUNDLE_FILES = {
     "lsoa21": "lsoa21.parquet",
     "lad_csp_pfa": "lad_csp_pfa.parquet",
+    "lad_cty": "lad_cty.parquet",
     "lsoa11_lsoa21": "lsoa11_lsoa21.parquet",
     "deprivation": "deprivation.parquet",
     "boundaries_lsoa21": "boundaries_lsoa21.parquet",
@@ -886,6 +917,7 @@ def compose_reference(
     lsoa21 = bundle["lsoa21"]
     lad_csp = bundle["lad_csp_pfa"]
     l11 = bundle["lsoa11_lsoa21"]
+    lad_cty = by_kind["lad_cty"].table if "lad_cty" in by_kind else bundle["lad_cty"]
     summary: dict = {
         "overrides": [{"file": str(r.path), "kind": r.dataset, "rows": r.rows} for r in refs]
     }
@@ -950,8 +982,12 @@ def compose_reference(
             f"The LSOA boundaries ({len(boundary_lsoas):,}) and the LSOA table "
             f"({len(lsoa_codes):,}) do not hold the same LSOAs"
         )
+    county = county_table(
+        lad_cty, lsoa21, by_kind["lad_cty"].path if "lad_cty" in by_kind else None
+    )
     tables = {
         "ref_lsoa21": lsoa21,
+        "ref_lad_county": county,
         "ref_lsoa11_lsoa21": l11,
         "ref_deprivation": dep,
         "ref_boundaries": boundaries,
@@ -969,6 +1005,30 @@ def compose_reference(
     summary["tables"] = {k: v.num_rows for k, v in tables.items()}
     summary["csp_methods"] = dict(Counter(lsoa21["csp_method"].to_pylist()))
     return tables, sources, summary
+
+
+COUNTY_COLUMNS = ["lad_code", "lad_name", "cty_code", "cty_name"]
+
+
+def county_table(lad_cty: pa.Table, lsoa21: pa.Table, path: Path | None = None) -> pa.Table:
+    """The ``ref_lad_county`` rows: each two-tier district with its county, sorted by district.
+
+    Only non-metropolitan districts are listed; every other LAD (unitary, metropolitan, London,
+    Wales) is its own upper tier and has no row. Every district listed must be a LAD of the
+    LSOA table, so that a county is never smaller than its lookup says; otherwise
+    :class:`GeographyError` names the districts and asks for lookups of the same vintage.
+    """
+    what = str(path) if path else "The bundled LAD → county lookup"
+    lads = set(lsoa21["lad_code"].to_pylist())
+    codes = lad_cty["lad_code"].to_pylist()
+    unknown = sorted(set(codes) - lads)
+    if unknown:
+        raise GeographyError(
+            f"{what}: {len(unknown)} districts are not in the LSOA → ward → LAD lookup "
+            f"({', '.join(unknown[:10])}{' …' if len(unknown) > 10 else ''}). Give a LAD → "
+            "county lookup of the same vintage as the LSOA → ward → LAD lookup."
+        )
+    return lad_cty.select(COUNTY_COLUMNS).sort_by([("lad_code", "ascending")])
 
 
 def _check_chain(lsoa21: pa.Table) -> None:
@@ -989,9 +1049,9 @@ def load_geography(
 
     By default the Parquet files shipped with the package are loaded. ``paths`` may name newer
     ONS/MHCLG files of the same kinds (CSV or CSV.GZ; see :data:`KINDS`): an LSOA → ward → LAD
-    lookup, a LAD → CSP → PFA lookup, the LSOA 2011 → 2021 lookup, the rural-urban
-    classification, Census 2021 population, or an IoD file. Each replaces its part of the bundled
-    data, and the CSP of every LSOA is recomputed when a lookup changes.
+    lookup, a LAD → CSP → PFA lookup, a LAD → county lookup, the LSOA 2011 → 2021 lookup, the
+    rural-urban classification, Census 2021 population, or an IoD file. Each replaces its part
+    of the bundled data, and the CSP of every LSOA is recomputed when a lookup changes.
 
     All files are read and checked before the warehouse is touched, and the write is a single
     transaction: bad input or a failure part-way leaves the previous contents. Each dataset is
@@ -1041,8 +1101,9 @@ def load_geography(
 
 
 _OWNED_DATASETS = {
-    "lsoa21_ward_lad", "lad_csp_pfa", "lsoa11_lsoa21", "ruc21", "census2021_population",
-    "boundaries_lsoa21", "boundaries_ward", "boundaries_lad", "boundaries_pfa",
+    "lsoa21_ward_lad", "lad_csp_pfa", "lad_cty", "lsoa11_lsoa21", "ruc21",
+    "census2021_population", "boundaries_lsoa21", "boundaries_ward", "boundaries_lad",
+    "boundaries_pfa",
 }  # fmt: skip
 
 
@@ -1151,19 +1212,24 @@ class LsoaLocator:
 # ------------------------------------------------------------------------------------------------
 
 # When one name belongs to areas of several levels ("Tamworth" is a LAD and a CSP), people
-# running a partnership mean the partnership.
-LEVEL_PREFERENCE = ("csp", "lad", "pfa", "locality", "ward", "lsoa")
-_LEVEL_PREFIX = re.compile(r"^\s*(lsoa|ward|lad|csp|pfa|locality)\s*:\s*(.+)$", re.IGNORECASE)
+# running a partnership mean the partnership. "Staffordshire" is a county and a force area:
+# partnerships mean the county, whose districts agree the Community Safety Agreement (the force
+# area also holds Stoke-on-Trent); "pfa:Staffordshire" or the force's code picks the force area.
+LEVEL_PREFERENCE = ("csp", "lad", "county", "pfa", "locality", "ward", "lsoa")
+_LEVEL_PREFIX = re.compile(
+    r"^\s*(lsoa|ward|lad|csp|county|pfa|locality)\s*:\s*(.+)$", re.IGNORECASE
+)
 
 
 def resolve_area(con: duckdb.DuckDBPyConnection, text: str) -> tuple[str, str, str]:
     """``(level, code, name)`` of the area a user typed: a code or a name, any level.
 
     Names are matched case-insensitively ("&" = "and", punctuation ignored). When a name
-    belongs to several levels the CSP wins, then LAD, PFA, locality, ward, LSOA; "lad:Tamworth"
-    picks a level explicitly. Raises :class:`AmbiguousAreaError` when several areas of one level
-    share the name (ward names often do), and :class:`AreaNotFoundError` listing the five
-    closest matches when nothing matches.
+    belongs to several levels the CSP wins, then LAD, county, PFA, locality, ward, LSOA;
+    "lad:Tamworth" or "pfa:Staffordshire" picks a level explicitly. Raises
+    :class:`AmbiguousAreaError` when several areas of one level share the name (ward names
+    often do), and :class:`AreaNotFoundError` listing the five closest matches when nothing
+    matches.
     """
     query = (text or "").strip()
     if not query:

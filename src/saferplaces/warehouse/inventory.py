@@ -101,7 +101,7 @@ def coverage(con: duckdb.DuckDBPyConnection) -> dict:
     }
 
 
-LEVELS = ("lsoa", "ward", "lad", "csp", "pfa", "locality")
+LEVELS = ("lsoa", "ward", "lad", "csp", "county", "pfa", "locality")
 
 
 def list_areas(
@@ -126,11 +126,11 @@ def list_areas(
     rows = con.execute(
         f"""
         SELECT a.level, a.code, a.name, a.lad_code, a.csp_code, a.pfa_code, a.population,
-               round(a.area_km2, 2), a.lsoa_count
+               round(a.area_km2, 2), a.lsoa_count, a.county_code
         FROM areas a WHERE {where} ORDER BY a.name, a.code
         """,
         params,
     ).fetchall()
     keys = ("level", "code", "name", "lad_code", "csp_code", "pfa_code", "population",
-            "area_km2", "lsoa_count")  # fmt: skip
+            "area_km2", "lsoa_count", "county_code")  # fmt: skip
     return [dict(zip(keys, r, strict=True)) for r in rows]

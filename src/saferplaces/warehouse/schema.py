@@ -1,8 +1,9 @@
 """The warehouse schema: tables that hold data, and the documented views people query.
 
-Tables are private (prefixed ``ref_`` for reference data, ``police_`` for police files); the
-views are the public contract that ``saferplaces query``, the assessment engine and the web app
-read. README.md documents every view column by column; keep the two in step.
+Tables are private (prefixed ``ref_`` for reference data, ``police_`` for police files,
+``measure_`` for partners' measures); the views are the public contract that ``saferplaces
+query``, the assessment engine and the web app read. README.md documents every view column by
+column; keep the two in step.
 
 British National Grid (EPSG:27700) coordinates are stored as ``easting``/``northing`` in metres.
 Geometries are stored as WKB in British National Grid.
@@ -68,6 +69,15 @@ CREATE TABLE IF NOT EXISTS ref_lsoa21 (
     area_km2 DOUBLE,             -- from the generalised (BSC) boundary
     easting DOUBLE,              -- centroid of the boundary, BNG metres
     northing DOUBLE
+);
+
+-- Two-tier areas: each non-metropolitan district and its county (ONS LAD -> county lookup).
+-- Unitary, metropolitan, London and Welsh districts are their own upper tier and have no row.
+CREATE TABLE IF NOT EXISTS ref_lad_county (
+    lad_code VARCHAR PRIMARY KEY,
+    lad_name VARCHAR,
+    cty_code VARCHAR NOT NULL,
+    cty_name VARCHAR NOT NULL
 );
 
 -- Official LSOA 2011 -> 2021 best-fit lookup (change codes U, S, M, X).
@@ -253,48 +263,130 @@ CREATE TABLE IF NOT EXISTS police_stop_search (
     outcome_linked_to_object BOOLEAN,
     removal_of_more_than_outer_clothing BOOLEAN
 );
+
+-- Partners' measures (`saferplaces load measure`, warehouse/measures.py): the current
+-- definition of each measure, its counts by (area, period), and one load record per
+-- (measure, period) unit, which is the unit a reload replaces. Load ids share `load_ids`.
+CREATE TABLE IF NOT EXISTS measure_definitions (
+    measure_id VARCHAR PRIMARY KEY,
+    title VARCHAR NOT NULL,
+    unit VARCHAR NOT NULL,
+    source VARCHAR NOT NULL,         -- the organisation that supplies the counts
+    licence VARCHAR NOT NULL,        -- sharing basis: an information sharing agreement, OGL, …
+    suppress_below INTEGER NOT NULL, -- small-number rule: open outputs hide counts below this
+    period_type VARCHAR NOT NULL,    -- 'month' | 'quarter'
+    area_level VARCHAR NOT NULL,     -- 'lsoa' | 'ward' | 'lad' | 'csp' | 'pfa' | 'postcode_sector'
+    definition VARCHAR NOT NULL,     -- what counts, in a sentence
+    notes VARCHAR,
+    updated_at TIMESTAMP NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS measure_loads (
+    load_id INTEGER PRIMARY KEY,
+    file_name VARCHAR NOT NULL,
+    sha256 VARCHAR NOT NULL,         -- of the file's bytes
+    measure_id VARCHAR NOT NULL,
+    period_start DATE NOT NULL,
+    period_end DATE NOT NULL,
+    rows_read BIGINT NOT NULL,       -- rows of this period in the file
+    rows_accepted BIGINT NOT NULL,
+    rows_rejected BIGINT NOT NULL,
+    action VARCHAR NOT NULL,         -- 'new' | 'replaced' | 'unchanged' (same counts again)
+    replaced_load_id INTEGER,
+    is_current BOOLEAN NOT NULL,
+    content_sha256 VARCHAR NOT NULL, -- of the definition and this period's counts
+    definition VARCHAR NOT NULL,     -- JSON: the definition the counts were loaded under
+    software_version VARCHAR NOT NULL,
+    started_at TIMESTAMP NOT NULL,
+    finished_at TIMESTAMP NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS measure_values (
+    load_id INTEGER NOT NULL,
+    line INTEGER NOT NULL,           -- line (CSV) or row (XLSX) in the file; the header is 1
+    measure_id VARCHAR NOT NULL,
+    area_level VARCHAR NOT NULL,
+    area_code VARCHAR NOT NULL,
+    period_start DATE NOT NULL,
+    period_end DATE NOT NULL,
+    value BIGINT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS measure_rejects (
+    load_id INTEGER NOT NULL,
+    file_name VARCHAR NOT NULL,
+    line BIGINT,
+    field VARCHAR,
+    value VARCHAR,
+    reason VARCHAR NOT NULL,
+    raw VARCHAR
+);
 """
 
 # The public views. Every column is documented in README.md ("Warehouse views").
 VIEWS = """
 CREATE OR REPLACE VIEW areas AS
+    -- Each LSOA with the county of its district (null outside two-tier areas).
+    WITH r AS (
+        SELECT l.*, c.cty_code AS county_code, c.cty_name AS county_name
+        FROM ref_lsoa21 l LEFT JOIN ref_lad_county c USING (lad_code)
+    )
     SELECT 'lsoa' AS level, lsoa21_code AS code, lsoa21_name AS name,
            ward_code AS parent_code, lad_code, csp_code, pfa_code,
-           population, area_km2, 1 AS lsoa_count
-    FROM ref_lsoa21
+           population, area_km2, 1 AS lsoa_count, county_code
+    FROM r
     UNION ALL
     SELECT 'ward', ward_code, any_value(ward_name), any_value(lad_code), any_value(lad_code),
            CASE WHEN count(DISTINCT csp_code) = 1 THEN any_value(csp_code) END,
-           any_value(pfa_code), sum(population), sum(area_km2), count(*)
-    FROM ref_lsoa21 WHERE ward_code IS NOT NULL GROUP BY ward_code
+           any_value(pfa_code), sum(population), sum(area_km2), count(*),
+           CASE WHEN count(DISTINCT coalesce(county_code, '')) = 1 THEN any_value(county_code) END
+    FROM r WHERE ward_code IS NOT NULL GROUP BY ward_code
     UNION ALL
-    SELECT 'lad', lad_code, any_value(lad_name), any_value(pfa_code), lad_code,
+    -- A two-tier district's parent is its county; any other district's is its force area.
+    SELECT 'lad', lad_code, any_value(lad_name),
+           coalesce(any_value(county_code), any_value(pfa_code)), lad_code,
            CASE WHEN count(DISTINCT csp_code) = 1 THEN any_value(csp_code) END,
-           any_value(pfa_code), sum(population), sum(area_km2), count(*)
-    FROM ref_lsoa21 WHERE lad_code IS NOT NULL GROUP BY lad_code
+           any_value(pfa_code), sum(population), sum(area_km2), count(*), any_value(county_code)
+    FROM r WHERE lad_code IS NOT NULL GROUP BY lad_code
     UNION ALL
-    SELECT 'csp', csp_code, any_value(csp_name), any_value(pfa_code),
+    SELECT 'csp', csp_code, any_value(csp_name),
+           coalesce(CASE WHEN count(DISTINCT coalesce(county_code, '')) = 1
+                         THEN any_value(county_code) END, any_value(pfa_code)),
            CASE WHEN count(DISTINCT lad_code) = 1 THEN any_value(lad_code) END, csp_code,
-           any_value(pfa_code), sum(population), sum(area_km2), count(*)
-    FROM ref_lsoa21 WHERE csp_code IS NOT NULL GROUP BY csp_code
+           any_value(pfa_code), sum(population), sum(area_km2), count(*),
+           CASE WHEN count(DISTINCT coalesce(county_code, '')) = 1 THEN any_value(county_code) END
+    FROM r WHERE csp_code IS NOT NULL GROUP BY csp_code
+    UNION ALL
+    SELECT 'county', county_code, any_value(county_name),
+           CASE WHEN count(DISTINCT pfa_code) = 1 THEN any_value(pfa_code) END, NULL,
+           CASE WHEN count(DISTINCT csp_code) = 1 THEN any_value(csp_code) END,
+           CASE WHEN count(DISTINCT pfa_code) = 1 THEN any_value(pfa_code) END,
+           sum(population), sum(area_km2), count(*), county_code
+    FROM r WHERE county_code IS NOT NULL GROUP BY county_code
     UNION ALL
     SELECT 'pfa', pfa_code, any_value(pfa_name), NULL, NULL, NULL, pfa_code,
-           sum(population), sum(area_km2), count(*)
-    FROM ref_lsoa21 WHERE pfa_code IS NOT NULL GROUP BY pfa_code
+           sum(population), sum(area_km2), count(*),
+           CASE WHEN count(DISTINCT coalesce(county_code, '')) = 1 THEN any_value(county_code) END
+    FROM r WHERE pfa_code IS NOT NULL GROUP BY pfa_code
     UNION ALL
     SELECT 'locality', l.code, any_value(l.name), NULL,
            CASE WHEN count(DISTINCT r.lad_code) = 1 THEN any_value(r.lad_code) END,
            CASE WHEN count(DISTINCT r.csp_code) = 1 THEN any_value(r.csp_code) END,
            CASE WHEN count(DISTINCT r.pfa_code) = 1 THEN any_value(r.pfa_code) END,
-           sum(r.population), sum(r.area_km2), count(*)
+           sum(r.population), sum(r.area_km2), count(*),
+           CASE WHEN count(DISTINCT coalesce(r.county_code, '')) = 1
+                THEN any_value(r.county_code) END
     FROM localities l JOIN locality_members m USING (locality_id)
-    JOIN ref_lsoa21 r USING (lsoa21_code) GROUP BY l.code;
+    JOIN r USING (lsoa21_code) GROUP BY l.code;
 
 CREATE OR REPLACE VIEW area_lsoas AS
     SELECT 'lsoa' AS level, lsoa21_code AS code, lsoa21_code FROM ref_lsoa21
     UNION ALL SELECT 'ward', ward_code, lsoa21_code FROM ref_lsoa21 WHERE ward_code IS NOT NULL
     UNION ALL SELECT 'lad', lad_code, lsoa21_code FROM ref_lsoa21 WHERE lad_code IS NOT NULL
     UNION ALL SELECT 'csp', csp_code, lsoa21_code FROM ref_lsoa21 WHERE csp_code IS NOT NULL
+    -- Only LSOAs of two-tier districts belong to a county.
+    UNION ALL SELECT 'county', c.cty_code, r.lsoa21_code
+              FROM ref_lsoa21 r JOIN ref_lad_county c USING (lad_code)
     UNION ALL SELECT 'pfa', pfa_code, lsoa21_code FROM ref_lsoa21 WHERE pfa_code IS NOT NULL
     UNION ALL SELECT 'locality', l.code, m.lsoa21_code
               FROM localities l JOIN locality_members m USING (locality_id);
@@ -329,11 +421,37 @@ CREATE OR REPLACE VIEW population AS
     SELECT lsoa21_code, lsoa21_name, population, 'Census 2021 usual residents' AS source
     FROM ref_lsoa21;
 
+-- Measure loads join police loads as kind 'measure': month is the period's first day.
 CREATE OR REPLACE VIEW loads AS
-    SELECT * FROM police_loads;
+    SELECT load_id, file_name, sha256, force, month, kind, rows_read, rows_accepted,
+           rows_rejected, action, replaced_load_id, is_current, lsoa_methods, software_version,
+           started_at, finished_at, NULL::VARCHAR AS measure_id
+    FROM police_loads
+    UNION ALL
+    SELECT load_id, file_name, sha256, NULL, period_start, 'measure', rows_read, rows_accepted,
+           rows_rejected, action, replaced_load_id, is_current, NULL, software_version,
+           started_at, finished_at, measure_id
+    FROM measure_loads;
 
 CREATE OR REPLACE VIEW rejects AS
-    SELECT * FROM police_rejects;
+    SELECT * FROM police_rejects
+    UNION ALL
+    SELECT load_id, file_name, line, field, value, reason, raw FROM measure_rejects;
+
+CREATE OR REPLACE VIEW measures AS
+    SELECT v.measure_id, d.title, d.unit, v.area_level, v.area_code, d.period_type,
+           v.period_start, v.period_end, v.value, d.suppress_below, d.source, v.load_id
+    FROM measure_values v JOIN measure_definitions d USING (measure_id);
+
+CREATE OR REPLACE VIEW measure_catalogue AS
+    SELECT d.measure_id, d.title, d.unit, d.source, d.licence, d.suppress_below,
+           d.period_type, d.area_level, d.definition, d.notes,
+           min(l.period_start) AS first_period, max(l.period_start) AS last_period,
+           count(l.load_id) AS periods, coalesce(sum(l.rows_accepted), 0) AS rows,
+           d.updated_at
+    FROM measure_definitions d
+    LEFT JOIN measure_loads l ON l.measure_id = d.measure_id AND l.is_current
+    GROUP BY ALL;
 """
 
 PUBLIC_VIEWS = (
@@ -346,4 +464,6 @@ PUBLIC_VIEWS = (
     "population",
     "loads",
     "rejects",
+    "measures",
+    "measure_catalogue",
 )

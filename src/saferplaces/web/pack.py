@@ -11,6 +11,7 @@ from typing import Any
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from saferplaces.assessment import statements
 from saferplaces.web.partnerships.models import Partnership
 from saferplaces.web.performance import selectors
 from saferplaces.web.performance.selectors import Dashboard
@@ -18,10 +19,27 @@ from saferplaces.web.performance.selectors import Dashboard
 RAG_WORDS = {"red": "Red", "amber": "Amber", "green": "Green", "": "Not rated"}
 
 
+def plain_change(v: selectors.IndicatorView) -> str:
+    """The change on the same month a year earlier in words, naming the month (STYLE.md):
+    '12 more than January 2025 (36% more)'."""
+    if v.change is None or v.latest is None:
+        return ""
+    p = v.latest.period
+    return statements.difference_words(
+        float(v.latest.value),
+        float(v.latest.value) - float(v.change),
+        f"{p:%B} {p.year - 1}",
+        counted=v.indicator.measure == "count",
+    )
+
+
 def context(partnership: Partnership) -> dict[str, Any]:
+    d = selectors.dashboard(partnership)
+    for v in [*d.indicators, *d.emerging]:
+        v.plain_change = plain_change(v)  # type: ignore[attr-defined]
     return {
         "partnership": partnership,
-        "d": selectors.dashboard(partnership),
+        "d": d,
         "generated": timezone.localtime(),
     }
 
@@ -119,7 +137,7 @@ def render_docx(partnership: Partnership) -> bytes:
                 _fmt(v.indicator.target_value),
                 RAG_WORDS.get(v.rag, v.rag),
             )
-            r[4].text, r[5].text = ref, v.change_label or "Not enough history"
+            r[4].text, r[5].text = ref, plain_change(v) or "Not enough history"
             if v.emerging:
                 r[0].paragraphs[0].add_run(" – above its usual range").font.color.rgb = RGBColor(
                     0xD4, 0x35, 0x1C
