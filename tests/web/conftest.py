@@ -56,6 +56,25 @@ def warehouse_file(tmp_path, settings):
 
 
 @pytest.fixture(autouse=True)
+def _audit_clearing_between_transactional_tests(request):
+    """Lets the test runner's flush empty the audit log on SQLite after a transactional test.
+
+    The audit log's triggers refuse DELETE (see saferplaces.web.audit.maintenance); a
+    transactional test (the browser tests) ends with a flush that deletes every row. This
+    fixture is set up after `transactional_db`, so its teardown runs just before that flush.
+    """
+    from saferplaces.web.audit.maintenance import allow_clearing
+
+    allow_clearing(False)
+    if "transactional_db" not in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("transactional_db")
+    yield
+    allow_clearing(True)
+
+
+@pytest.fixture(autouse=True)
 def _fast_passwords(request, settings):
     """Argon2 is deliberately slow; tests that are not about hashing use a fast hasher."""
     if "argon2" not in request.node.name:

@@ -154,3 +154,7 @@ def test_api_fuzz_has_no_server_errors(case, world, keep_test_connection):
             params[key] = real
     response = case.call(headers={"Authorization": f"Bearer {world._token}"})
     case.validate_response(response, checks=[not_a_server_error, response_schema_conformance])
+    # Refusals too are JSON, whichever layer refuses (ninja, Django, the body-size limit).
+    # Runs on PostgreSQL as well with DATABASE_URL set (NUL and lone surrogates refused there).
+    ctype = {k.lower(): v for k, v in response.headers.items()}.get("content-type", [""])
+    assert ctype[0].startswith("application/json"), (response.status_code, ctype)

@@ -13,6 +13,7 @@ import pytest
 from django.test import Client
 
 from saferplaces.web.accounts.services import api_token_create
+from saferplaces.web.partnerships.services import partnership_create
 from saferplaces.web.plans import services as plan_services
 
 pytestmark = pytest.mark.django_db
@@ -32,7 +33,7 @@ class Case:
     api: bool = False
 
 
-def cases(w, review_pk: int, run_pk: int) -> list[Case]:
+def cases(w, review_pk: int, run_pk: int, loc_pk: int = 0) -> list[Case]:
     own, other = w.own_action.pk, w.others_action.pk
     ind, other_ind = w.own_indicator.pk, w.indicators[1].pk
     pr = w.priorities[0].pk
@@ -55,6 +56,12 @@ def cases(w, review_pk: int, run_pk: int) -> list[Case]:
         Case(g, f"{B}/export/indicator-values.xlsx", ALL),
         Case(g, f"{B}/people/", {M, AD}),
         Case(g, f"{B}/people/new/", {AD}),
+        # People administration and tenancy links (the borough is a district under Testshire).
+        Case(g, f"{B}/people/{w.users['lead_officer_2'].pk}/deactivate/", {AD}),
+        Case(g, f"{B}/about/county/", {M, AD}),
+        Case(g, f"{B}/about/county/end/", {M, AD}),
+        Case(g, f"{B}/about/county-requests/", {AD}),
+        Case(g, f"{B}/about/type/", set()),  # site administrators only
         Case(g, f"{B}/audit/", {M, AD}),
         Case(g, f"{B}/about/edit/", {M, AD}),
         Case(g, f"{B}/about/areas/new/", {M, AD}),
@@ -75,6 +82,12 @@ def cases(w, review_pk: int, run_pk: int) -> list[Case]:
         Case(g, f"{B}/performance/{other_ind}/values/new/", {M, A}),
         Case(g, f"{B}/assessments/{run_pk}/adopt/", {M}),
         Case(g, f"{B}/import/", {M, A}),
+        # Archiving (confirmation pages) and the Archived page, where restoring is done.
+        Case(g, f"{B}/plan/archived/", ALL),
+        Case(g, f"{B}/plan/priorities/{pr}/archive/", {M}),
+        Case(g, f"{B}/plan/localities/{loc_pk}/archive/", {M}),
+        Case(g, f"{B}/work-plan/{own}/archive/", {M}),
+        Case(g, f"{B}/performance/{ind}/archive/", {M, A}),
         # Writes: empty or harmless data, so "allowed" shows as a form with errors or a redirect.
         Case("POST", f"{B}/work-plan/{own}/update/", {M, L}, {}),
         Case("POST", f"{B}/work-plan/{other}/update/", {M}, {}),
@@ -86,6 +99,15 @@ def cases(w, review_pk: int, run_pk: int) -> list[Case]:
         Case("POST", f"{B}/plan/priorities/new/", {M}, {}),
         Case("POST", f"{B}/people/new/", {AD}, {}),
         Case("POST", f"{B}/about/edit/", {M, AD}, {}),
+        Case("POST", f"{B}/about/county/", {M, AD}, {}),
+        Case("POST", f"{B}/about/type/", set(), {}),
+        # Restoring what is not archived is refused with a message (a redirect); archiving the
+        # locality touches nothing else the matrix visits.
+        Case("POST", f"{B}/plan/priorities/{pr}/restore/", {M}, {}),
+        Case("POST", f"{B}/work-plan/{own}/restore/", {M}, {}),
+        Case("POST", f"{B}/performance/{ind}/restore/", {M, A}, {}),
+        Case("POST", f"{B}/plan/localities/{loc_pk}/restore/", {M}, {}),
+        Case("POST", f"{B}/plan/localities/{loc_pk}/archive/", {M}, {}),
     ]
     api = "/api/partnerships/borough"
     endpoints = [
@@ -98,6 +120,12 @@ def cases(w, review_pk: int, run_pk: int) -> list[Case]:
         Case(g, f"{api}/dashboard", ALL, api=True),
         Case(g, f"{api}/assessments", ALL, api=True),
         Case(g, f"{api}/audit", {M, AD}, api=True),
+        Case(g, f"{api}/people", {M, AD}, api=True),
+        Case(
+            "POST", f"{api}/people", {AD}, {"email": "outsider@example.org", "role": MB}, api=True
+        ),
+        Case(g, f"{api}/county-requests", {AD}, api=True),
+        Case("POST", f"{api}/county-requests", {M, AD}, {"county": "second-county"}, api=True),
         Case("POST", f"{api}/actions", {M}, {"priority_id": pr, "title": "Via the API"}, api=True),
         Case("PATCH", f"{api}/actions/{own}", {M}, {"rag": "amber"}, api=True),
         Case(
@@ -169,9 +197,12 @@ def test_permission_matrix(world, role):
         },
         imported=True,
     )
+    loc = plan_services.locality_create(actor=None, partnership=w.partnership, name="Town centre")
+    # A second county agreement the borough may ask to join.
+    partnership_create(actor=None, name="Second County", slug="second-county", kind="county")
     c, token = _client(w, role)
     wrong = []
-    for case in cases(w, review.pk, run.pk):
+    for case in cases(w, review.pk, run.pk, loc.pk):
         if case.api:
             # Pages are checked with the session; the API with a personal token.
             api = Client()
@@ -211,7 +242,14 @@ def test_permission_matrix(world, role):
 def test_superuser_sees_everything(world):
     c = Client()
     c.force_login(world.users["superuser"])
-    for url in (f"{B}/audit/", f"{B}/people/new/", "/partnerships/other/", f"{B}/reviews/new/"):
+    for url in (
+        f"{B}/audit/",
+        f"{B}/people/new/",
+        "/partnerships/other/",
+        f"{B}/reviews/new/",
+        f"{B}/about/type/",
+        f"{B}/about/county-requests/",
+    ):
         assert c.get(url).status_code == 200, url
 
 

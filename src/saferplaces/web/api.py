@@ -5,29 +5,44 @@ Sign in with the session cookie (pages and htmx) or a personal token
 """
 
 import datetime as dt
-import json
+import logging
 from typing import Annotated, Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import (
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    ValidationError,
+)
 from django.http import Http404, HttpRequest
+from django.urls import reverse
 from django.utils import timezone
-from ninja import Field, NinjaAPI, Path, Query, Schema, Status
+from ninja import Field, NinjaAPI, Path, Query, Status
+from ninja import Schema as NinjaSchema
 from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.security import HttpBearer, django_auth
-from pydantic import AfterValidator
+from pydantic import ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
+from saferplaces.web import integrations
 from saferplaces.web import permissions as perm
 from saferplaces.web.accounts.models import Organisation, User
 from saferplaces.web.accounts.services import api_token_authenticate
 from saferplaces.web.audit.selectors import audit_events
+from saferplaces.web.audit.services import record_view
+from saferplaces.web.core.middleware import REASONS, too_large_message
+from saferplaces.web.core.text import TEXT_CAP, check_json_text, clean_text, label_for
 from saferplaces.web.partnerships import selectors as p_selectors
-from saferplaces.web.partnerships.models import Partnership
+from saferplaces.web.partnerships import services as p_services
+from saferplaces.web.partnerships.models import Membership, Partnership, Role
 from saferplaces.web.performance import selectors as perf_selectors
 from saferplaces.web.performance import services as perf_services
 from saferplaces.web.performance.models import Indicator
 from saferplaces.web.plans import selectors as plan_selectors
 from saferplaces.web.plans import services as plan_services
-from saferplaces.web.plans.models import Action, AssessmentRun, Priority
+from saferplaces.web.plans.models import Action, AssessmentRun
+
+log = logging.getLogger(__name__)
 
 
 class TokenAuth(HttpBearer):
@@ -65,14 +80,54 @@ def _invalid(request: HttpRequest, exc: ValidationError):
     return api.create_response(request, {"detail": detail}, status=400)
 
 
-def _no_nul(v: str) -> str:
-    # PostgreSQL cannot store NUL characters; refuse them here rather than fail later.
-    if "\x00" in v:
-        raise ValueError("Text cannot contain NUL characters")
-    return v
+@api.exception_handler(RequestDataTooBig)
+def _too_big(request: HttpRequest, exc: RequestDataTooBig):
+    return api.create_response(request, {"detail": too_large_message()}, status=413)
 
 
-Text = Annotated[str, AfterValidator(_no_nul)]
+@api.exception_handler(SuspiciousOperation)
+def _unreadable(request: HttpRequest, exc: SuspiciousOperation):
+    return api.create_response(request, {"detail": REASONS[400]}, status=400)
+
+
+@api.exception_handler(Exception)
+def _server_error(request: HttpRequest, exc: Exception):
+    # The detail goes to the server's log; the caller gets one plain line, in JSON.
+    log.exception("API request %s %s failed", request.method, request.path)
+    return api.create_response(request, {"detail": REASONS[500]}, status=500)
+
+
+class Schema(NinjaSchema):
+    """The base of every request and response schema here. Text coming in gets the workspace's
+    text rules (saferplaces.web.core.text): every str field is NFC-normalised, stripped and
+    refused if it holds control characters or lone surrogates; dict and list fields (an
+    assessment's JSON) are checked throughout. Responses are left as stored."""
+
+    # "before": pydantic refuses a lone surrogate itself, with a message naming nothing; and
+    # min_length/max_length then apply to the normalised, stripped text.
+    @field_validator("*", mode="before", check_fields=False)
+    @classmethod
+    def _text_rules(cls, v: Any, info: ValidationInfo) -> Any:
+        if (info.context or {}).get("response_status") is not None or v is None:
+            return v  # a response: shown as stored, never refused
+        name = info.field_name or ""
+        label = label_for(name)
+        try:
+            if isinstance(v, str):
+                meta = cls.model_fields[name].metadata if name in cls.model_fields else []
+                cap = next((m.max_length for m in meta if hasattr(m, "max_length")), None)
+                # Free text may hold line breaks; codes, names and choices may not.
+                multiline = (cap or TEXT_CAP) > 1000
+                v = clean_text(v, max_length=cap, field=label, multiline=multiline)
+            elif isinstance(v, dict | list):
+                check_json_text(v, field=label)
+        except ValidationError as exc:
+            raise PydanticCustomError("text", exc.messages[0]) from None
+        return v
+
+
+# Kept as a name for text fields; the rules live on Schema above.
+Text = str
 Slug = Annotated[str, Path(pattern=r"^[-a-zA-Z0-9_]{1,80}$")]
 Id = Annotated[int, Path(ge=1, le=2**53)]
 StatusLiteral = Annotated[
@@ -255,6 +310,15 @@ class DashboardOut(Schema):
 class AssessmentIn(Schema):
     area_code: Text = Field(min_length=1, max_length=40)
     result: dict[str, Any]
+
+    @field_validator("result", mode="after")
+    @classmethod
+    def _storable(cls, v: dict[str, Any]) -> dict[str, Any]:
+        try:
+            integrations.check_assessment_json(v, field="Result")
+        except ValidationError as exc:
+            raise PydanticCustomError("text", exc.messages[0]) from None
+        return v
 
 
 class AssessmentOut(Schema):
@@ -486,7 +550,7 @@ def list_actions(request: HttpRequest, slug: Slug, filters: Query[ActionFilter])
 )
 def create_action(request: HttpRequest, slug: Slug, payload: ActionIn):
     p = _partnership(request, slug, perm.EDIT_WORKPLAN)
-    priority = Priority.objects.filter(partnership=p, pk=payload.priority_id).first()
+    priority = plan_selectors.current_priorities(p).filter(pk=payload.priority_id).first()
     if priority is None:
         raise ValidationError({"priority_id": "Choose one of the partnership's priorities"})
     people = {u.pk: u for u in p_selectors.partnership_people(p)}
@@ -660,6 +724,7 @@ def dashboard(request: HttpRequest, slug: Slug):
 @paginate(LimitOffsetPagination)
 def audit(request: HttpRequest, slug: Slug):
     p = _partnership(request, slug, perm.VIEW_AUDIT)
+    record_view(actor=request.user, partnership=p, what="the audit log")
     return [
         {
             "id": e.pk,
@@ -714,9 +779,6 @@ def import_assessment(request: HttpRequest, slug: Slug, payload: AssessmentIn):
         raise ValidationError(
             {"result": "The assessment has no recommended_priorities or priority_localities"}
         )
-    # PostgreSQL's JSON type refuses NUL characters anywhere in the document.
-    if "\\u0000" in json.dumps(payload.result):
-        raise ValidationError({"result": "Text cannot contain NUL characters"})
     run = plan_services.assessment_store(
         actor=request.user,
         partnership=p,
@@ -759,3 +821,159 @@ def adopt(request: HttpRequest, slug: Slug, assessment_id: Id, payload: AdoptIn)
             "adopted": d.adopted,
         },
     )
+
+
+# People and tenancy links ----------------------------------------------------------------------
+
+
+class MembershipOut(Schema):
+    id: int
+    email: str
+    name: str
+    role: str
+    active: bool
+
+
+class MembershipIn(Schema):
+    email: Annotated[str, Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")]
+    role: Annotated[str, Field(pattern="^(" + "|".join(Role.values) + ")$")]
+
+
+class InvitationOut(Schema):
+    email: str
+    role: str
+    expires_at: dt.datetime
+
+
+class CountyRequestIn(Schema):
+    county: Annotated[str, Field(pattern=r"^[-a-zA-Z0-9_]{1,80}$")]
+
+
+class CountyRequestOut(Schema):
+    id: int
+    district: str
+    county: str
+    status: str
+    requested_by: str | None
+    requested_at: dt.datetime
+    decided_by: str | None
+    decided_at: dt.datetime | None
+
+
+class DecisionIn(Schema):
+    accept: bool
+
+
+def _membership(m: Membership) -> dict[str, Any]:
+    return {
+        "id": m.pk,
+        "email": m.user.email,
+        "name": m.user.display_name,
+        "role": m.role,
+        "active": m.user.is_active,
+    }
+
+
+def _county_request(r: Any) -> dict[str, Any]:
+    return {
+        "id": r.pk,
+        "district": r.district.slug,
+        "county": r.county.slug,
+        "status": r.status,
+        "requested_by": r.requested_by.email if r.requested_by_id else None,
+        "requested_at": r.requested_at,
+        "decided_by": r.decided_by.email if r.decided_by_id else None,
+        "decided_at": r.decided_at,
+    }
+
+
+@api.get(
+    "/partnerships/{slug}/people",
+    response={200: list[MembershipOut], 403: ErrorOut, 404: ErrorOut},
+    tags=["people"],
+)
+def list_people(request: HttpRequest, slug: Slug):
+    p = _partnership(request, slug, perm.VIEW_PEOPLE)
+    record_view(actor=request.user, partnership=p, what="People and their roles")
+    return [_membership(m) for m in p_selectors.partnership_members(p)]
+
+
+@api.post(
+    "/partnerships/{slug}/people",
+    response={201: MembershipOut, 202: InvitationOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    tags=["people"],
+)
+def add_person(request: HttpRequest, slug: Slug, payload: MembershipIn):
+    """Gives someone with an account a role; anyone else is sent an invitation (202)."""
+    p = _partnership(request, slug, perm.MANAGE_PEOPLE)
+    email = payload.email.strip().lower()
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        inv = p_services.invitation_create(
+            actor=request.user,
+            partnership=p,
+            email=email,
+            role=payload.role,
+            link_for=lambda key: request.build_absolute_uri(
+                reverse("accounts:invitation", args=[key])
+            ),
+        )
+        return Status(202, {"email": inv.email, "role": inv.role, "expires_at": inv.expires_at})
+    m = p_services.membership_add(actor=request.user, partnership=p, user=user, role=payload.role)
+    return Status(201, _membership(m))
+
+
+@api.delete(
+    "/partnerships/{slug}/people/{membership_id}",
+    response={204: None, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    tags=["people"],
+)
+def remove_person(request: HttpRequest, slug: Slug, membership_id: Id):
+    p = _partnership(request, slug, perm.MANAGE_PEOPLE)
+    m = (
+        Membership.objects.select_related("user", "partnership")
+        .filter(partnership=p, pk=membership_id)
+        .first()
+    )
+    if m is None:
+        raise Http404
+    p_services.membership_remove(actor=request.user, membership=m)
+    return Status(204, None)
+
+
+@api.post(
+    "/partnerships/{slug}/county-requests",
+    response={201: CountyRequestOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    tags=["partnerships"],
+)
+def request_county_link(request: HttpRequest, slug: Slug, payload: CountyRequestIn):
+    """A district's manager or administrator asks a county agreement to accept it."""
+    p = _partnership(request, slug, perm.REQUEST_COUNTY_LINK)
+    county = Partnership.objects.filter(slug=payload.county, kind=Partnership.Kind.COUNTY).first()
+    if county is None:
+        raise ValidationError({"county": "No county agreement with this slug"})
+    link = p_services.county_link_request(actor=request.user, district=p, county=county)
+    return Status(201, _county_request(link))
+
+
+@api.get(
+    "/partnerships/{slug}/county-requests",
+    response={200: list[CountyRequestOut], 403: ErrorOut, 404: ErrorOut},
+    tags=["partnerships"],
+)
+def list_county_requests(request: HttpRequest, slug: Slug):
+    p = _partnership(request, slug, perm.DECIDE_COUNTY_LINK)
+    return [_county_request(r) for r in p_selectors.county_requests(p)]
+
+
+@api.post(
+    "/partnerships/{slug}/county-requests/{request_id}/decision",
+    response={200: CountyRequestOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    tags=["partnerships"],
+)
+def decide_county_link(request: HttpRequest, slug: Slug, request_id: Id, payload: DecisionIn):
+    p = _partnership(request, slug, perm.DECIDE_COUNTY_LINK)
+    link = p_services.county_link_decide(
+        actor=request.user, link=p_selectors.county_request(p, request_id), accept=payload.accept
+    )
+    return _county_request(link)

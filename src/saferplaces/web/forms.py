@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 from django import forms
 
+from saferplaces.web import integrations
 from saferplaces.web.accounts.models import Organisation, User
 from saferplaces.web.core.forms import GovukDateField, GovukForm
-from saferplaces.web.partnerships.models import Partnership, PartnershipArea, Role
+from saferplaces.web.partnerships.models import (
+    PartnerObjective,
+    Partnership,
+    PartnershipArea,
+    Role,
+)
 from saferplaces.web.performance.models import Indicator
 from saferplaces.web.plans.models import Action, Priority, Rag
 
@@ -42,14 +49,8 @@ class PartnershipForm(GovukForm):
     name = forms.CharField(
         max_length=200, error_messages={"required": "Enter the partnership's name"}
     )
-    kind = forms.ChoiceField(
-        label="Type of partnership", choices=Partnership.Kind.choices, widget=forms.RadioSelect
-    )
-    county = forms.ChoiceField(
-        label="County community safety agreement",
-        required=False,
-        help_text="Only for a district or borough partnership in a two-tier area",
-    )
+    # No type or county here: a site administrator changes the type, and a district joins a
+    # county agreement by asking it (partnerships/forms.py, CountyRequestForm).
     plan_title = forms.CharField(
         label="Plan title",
         max_length=200,
@@ -69,10 +70,6 @@ class PartnershipForm(GovukForm):
 
     def __init__(self, *args: Any, partnership: Partnership | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        counties = Partnership.objects.filter(kind=Partnership.Kind.COUNTY)
-        if partnership is not None:
-            counties = counties.exclude(pk=partnership.pk)
-        self.fields["county"].choices = [("", "None")] + [(str(c.pk), c.name) for c in counties]
         self.fields["lead_organisation"].choices = _org_choices()
 
     def clean(self) -> dict[str, Any]:
@@ -80,15 +77,10 @@ class PartnershipForm(GovukForm):
         s, e = data.get("plan_start"), data.get("plan_end")
         if s and e and e <= s:
             self.add_error("plan_end", "The plan must end after it starts")
-        if data.get("kind") == Partnership.Kind.COUNTY and data.get("county"):
-            self.add_error("county", "A county agreement cannot sit under another county agreement")
         return data
 
     def to_fields(self) -> dict[str, Any]:
         d = dict(self.cleaned_data)
-        d["county"] = (
-            Partnership.objects.filter(pk=int(d["county"])).first() if d.get("county") else None
-        )
         d["lead_organisation"] = (
             Organisation.objects.filter(pk=int(d["lead_organisation"])).first()
             if d.get("lead_organisation")
@@ -163,6 +155,12 @@ class PartnerPlanForm(GovukForm):
         lines = [line for line in lines if line]
         if not lines:
             raise forms.ValidationError("Enter at least one objective")
+        cap = PartnerObjective._meta.get_field("title").max_length
+        for i, line in enumerate(lines, 1):
+            if len(line) > cap:  # each line is stored as one objective
+                raise forms.ValidationError(
+                    f"Objective {i} must be {cap:,} characters or fewer. Put each objective on its own line"
+                )
         return lines
 
 
@@ -189,25 +187,17 @@ class MemberForm(GovukForm):
     organisation = forms.ChoiceField(
         label="Organisation", required=False, help_text="Only for someone new"
     )
-    password = forms.CharField(
-        label="First password",
-        required=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text="Only for someone new: at least 12 characters. Give it to them separately; they can change it after signing in.",
-    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["organisation"].choices = _org_choices()
 
     def clean(self) -> dict[str, Any]:
+        # Someone with an account gets the role at once; anyone else is sent an invitation
+        # and sets their own password (administrators never choose people's passwords).
         data = super().clean()
-        email = (data.get("email") or "").lower()
+        email = (data.get("email") or "").strip().lower()
         self.existing = User.objects.filter(email=email).first() if email else None
-        if email and self.existing is None and not data.get("password"):
-            self.add_error(
-                "password", "Enter a first password for someone who does not have an account yet"
-            )
         return data
 
 
@@ -578,6 +568,19 @@ class AssessmentUploadForm(GovukForm):
         label="Assessment file (JSON)",
         error_messages={"required": "Choose the assessment's JSON file"},
     )
+
+    def clean_file(self) -> Any:
+        """Refuses a JSON file whose text the databases cannot store (NUL, lone surrogates,
+        control characters), naming where; the view reads the file again from the start."""
+        f = self.cleaned_data["file"]
+        try:
+            doc = json.loads(f.read().decode("utf-8-sig"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            raise forms.ValidationError("The file is not valid JSON") from None
+        finally:
+            f.seek(0)
+        integrations.check_assessment_json(doc, field="The file")
+        return f
 
 
 class AdoptForm(GovukForm):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import errno
 import importlib
 import logging
 from collections.abc import Iterable
@@ -27,8 +28,51 @@ class AssessmentEngineMissing(RuntimeError):
     """The assessment engine (``saferplaces.assessment``) is not installed."""
 
 
+class AssessmentFailed(RuntimeError):
+    """The assessment did not finish; the message is one plain line (the engine's own refusal,
+    such as an unknown area or missing months, or the plain reason the server failed)."""
+
+
 class WarehouseUnavailable(RuntimeError):
-    pass
+    """The warehouse cannot be read now; the message is one plain line for people."""
+
+
+# One plain line for each failure people can act on. The detail (paths, process ids, the
+# exception) goes to the server's log, never to a page: it helps nobody reading the page and
+# tells an attacker about the server.
+WAREHOUSE_BUSY = "The police data is being updated; try again in a few minutes"
+DISK_FULL = "The server has run out of disk space. Tell your system administrator"
+NO_PERMISSION = (
+    "The workspace is not allowed to read the police data. Tell your system administrator"
+)
+NOT_A_WAREHOUSE = (
+    "The police data file could not be read. It may be damaged: load the police data again"
+)
+ASSESSMENT_FAILED = (
+    "The assessment could not be finished because of a problem on the server. "
+    "The details are in the server's log"
+)
+SOMETHING_FAILED = "Something went wrong on the server. The details are in the server's log"
+
+
+def plain_failure(exc: BaseException, default: str = SOMETHING_FAILED) -> str:
+    """The one plain line to show for ``exc``: lock held, disk full, permission refused, or
+    ``default``. A WarehouseUnavailable or AssessmentFailed already carries its plain line."""
+    if isinstance(exc, WarehouseUnavailable | AssessmentFailed):
+        return str(exc)
+    text = str(exc)
+    code = getattr(exc, "errno", None)
+    if code == errno.ENOSPC or "No space left on device" in text or "disk is full" in text:
+        return DISK_FULL
+    if (
+        isinstance(exc, PermissionError)
+        or code in (errno.EACCES, errno.EPERM)
+        or "Permission denied" in text
+    ):
+        return NO_PERMISSION
+    if "Could not set lock" in text or "Conflicting lock" in text or "database is locked" in text:
+        return WAREHOUSE_BUSY
+    return default
 
 
 # Assessment engine --------------------------------------------------------------------------
@@ -59,10 +103,6 @@ def _to_dict(obj: Any) -> dict[str, Any]:
     raise TypeError(f"The assessment engine returned {type(obj).__name__}, not a JSON object")
 
 
-class AssessmentFailed(RuntimeError):
-    """The engine refused the request with a plain message (unknown area, missing months...)."""
-
-
 def run_assessment(
     area_code: str, start: dt.date, end: dt.date, *, allow_gaps: bool = False
 ) -> AssessmentOutput:
@@ -81,9 +121,11 @@ def run_assessment(
             "The assessment engine is not installed, so an assessment cannot be run here. "
             "You can still import an assessment's JSON file."
         ) from exc
-    engine_error = getattr(engine, "AssessmentError", None)
-    assess = getattr(engine, "assess", None)
+    engine_error: type[BaseException] | None = None
     try:
+        # The engine's names load lazily: a broken engine fails here, inside the try.
+        engine_error = getattr(engine, "AssessmentError", None)
+        assess = getattr(engine, "assess", None)
         if callable(assess):
             con = connect()
             try:
@@ -99,14 +141,58 @@ def run_assessment(
                     "The assessment engine is installed but offers no way to run an assessment"
                 )
             raw = fn(area_code, start, end)
+    except AssessmentEngineMissing:
+        raise
     except WarehouseUnavailable as exc:
         raise AssessmentFailed(str(exc)) from exc
     except Exception as exc:
         if engine_error is not None and isinstance(exc, engine_error):
             raise AssessmentFailed(str(exc)) from exc
-        raise
-    result = _to_dict(raw)
+        log.exception("The assessment for %s, %s to %s failed", area_code, start, end)
+        raise AssessmentFailed(plain_failure(exc, ASSESSMENT_FAILED)) from exc
+    try:
+        result = _to_dict(raw)
+    except TypeError as exc:
+        log.exception("The assessment engine's result could not be read")
+        raise AssessmentFailed(ASSESSMENT_FAILED) from exc
     return AssessmentOutput(result=result, report_html=_render(engine, raw, result))
+
+
+def check_assessment_json(result: Any, *, field: str = "The file") -> None:
+    """Refuses an assessment's JSON (uploaded or sent to the API) that the workspace could not
+    store or adopt: control characters or lone surrogates anywhere, an area code longer than a
+    run keeps, or a recommendation named longer than the priority or locality it would become.
+    Raises ValidationError with one plain line saying where."""
+    from django.core.exceptions import ValidationError
+
+    from saferplaces.web.core.text import check_json_text
+    from saferplaces.web.plans.models import AssessmentRun, Priority, PriorityLocality
+    from saferplaces.web.plans.services import read_recommendations
+
+    check_json_text(result, field=field)
+    if not isinstance(result, dict):
+        return
+    area = result.get("area_code")
+    if not area and isinstance(result.get("area"), dict):
+        area = result["area"].get("code")
+    cap = AssessmentRun._meta.get_field("area_code").max_length
+    if area is not None and len(str(area)) > cap:
+        raise ValidationError(f"The area code must be {cap} characters or fewer (at area_code)")
+    prios, locs, _ = read_recommendations(result)
+    for key, recs, model, name in (
+        ("recommended_priorities", prios, Priority, "title"),
+        ("priority_localities", locs, PriorityLocality, "name"),
+    ):
+        cap = model._meta.get_field(name).max_length
+        for r in recs:
+            if len(r.name) > cap:
+                raise ValidationError(
+                    f"Each name must be {cap:,} characters or fewer (at {key}[{r.index}])"
+                )
+            if any(len(c) > 40 for c in r.area_codes):
+                raise ValidationError(
+                    f"Each area code must be 40 characters or fewer (at {key}[{r.index}])"
+                )
 
 
 def _render(engine: Any, raw: Any, result: dict[str, Any]) -> str:
@@ -160,8 +246,9 @@ def connect(path: Path | None = None):  # -> duckdb.DuckDBPyConnection
         raise WarehouseUnavailable(NO_WAREHOUSE)
     try:
         return duckdb.connect(str(p), read_only=True)
-    except duckdb.Error as exc:  # locked by a writer, or not a warehouse
-        raise WarehouseUnavailable(f"The warehouse could not be opened: {exc}") from exc
+    except (duckdb.Error, OSError) as exc:  # locked by a load, unreadable, or not a warehouse
+        log.warning("Opening the warehouse %s failed: %s", p, exc)
+        raise WarehouseUnavailable(plain_failure(exc, NOT_A_WAREHOUSE)) from exc
 
 
 def _category_clause(category: str) -> tuple[str, list[Any]]:

@@ -26,6 +26,11 @@ ADOPT_ASSESSMENT = "adopt_assessment"
 IMPORT_ACTIONS = "import_actions"
 IMPORT_VALUES = "import_values"
 VIEW_AUDIT = "view_audit"
+# Tenancy links: a district asks to sit under a county; the county's administrator decides.
+# Changing a partnership's type (e.g. making it a county) is for site administrators only.
+REQUEST_COUNTY_LINK = "request_county_link"
+DECIDE_COUNTY_LINK = "decide_county_link"
+CHANGE_KIND = "change_kind"
 # Object-level capabilities, granted to owners as well as the roles below.
 UPDATE_ACTION = "update_action"
 ENTER_VALUE = "enter_value"
@@ -56,6 +61,9 @@ MATRIX: dict[str, frozenset[str]] = {
     IMPORT_ACTIONS: frozenset({M}),
     IMPORT_VALUES: frozenset({M, A}),
     VIEW_AUDIT: frozenset({M, AD}),
+    REQUEST_COUNTY_LINK: frozenset({M, AD}),
+    DECIDE_COUNTY_LINK: frozenset({AD}),
+    CHANGE_KIND: frozenset(),
     # Owners get these through the object rules in `can`; the roles here may act on any object.
     UPDATE_ACTION: frozenset({M}),
     ENTER_VALUE: frozenset({M, A}),

@@ -119,6 +119,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "saferplaces.web.core.middleware.ApiJsonErrorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -176,7 +177,35 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # zxcvbn (offline, from django-zxcvbn-password-validator) refuses what a length rule
+    # lets through: repeats (aaaaaaaaaaaa), sequences (abcdefghijkl, 123456789012), keyboard
+    # walks, dictionary words with digits (password1234), dates, and the user's own details.
+    {"NAME": "django_zxcvbn_password_validator.ZxcvbnPasswordValidator"},
 ]
+# 3 of 4: "safely unguessable" (about 10^8 guesses or more), the library's own advice.
+PASSWORD_MINIMAL_STRENGTH = 3
+PASSWORD_EXTRA_DICTIONARY = ["saferplaces", "safer places", "community safety", "partnership"]
+# Reset links work once (the token changes with the password) and for three days.
+PASSWORD_RESET_TIMEOUT = 60 * 60 * 24 * 3
+
+# E-mail (invitations and password resets) goes through Django's e-mail backend: SMTP when
+# EMAIL_HOST is set; otherwise into files in SAFERPLACES_EMAIL_DIR if set; otherwise printed
+# to the console (the server's log), so a workspace without a mail server still works.
+if os.environ.get("EMAIL_HOST"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = os.environ["EMAIL_HOST"]
+    EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
+    EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = _flag("EMAIL_USE_TLS", default=not _flag("EMAIL_USE_SSL"))
+    EMAIL_USE_SSL = _flag("EMAIL_USE_SSL")
+    EMAIL_TIMEOUT = 20
+elif os.environ.get("SAFERPLACES_EMAIL_DIR"):
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = os.environ["SAFERPLACES_EMAIL_DIR"]
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Safer Places <no-reply@localhost>")
 LOGIN_URL = "accounts:sign-in"
 LOGIN_REDIRECT_URL = "partnerships:list"
 LOGOUT_REDIRECT_URL = "accounts:sign-in"

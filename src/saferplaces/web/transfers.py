@@ -5,22 +5,26 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from saferplaces.web.accounts.models import Organisation, User
 from saferplaces.web.audit.services import record
 from saferplaces.web.core.models import ImportBatch
+from saferplaces.web.core.text import clean_text, label_for, safe_display
 from saferplaces.web.partnerships.models import Partnership
+from saferplaces.web.performance import selectors as perf_selectors
 from saferplaces.web.performance import services as perf_services
-from saferplaces.web.performance.models import Indicator, IndicatorValue
+from saferplaces.web.performance.models import IndicatorValue
 from saferplaces.web.plans import selectors as plan_selectors
 from saferplaces.web.plans import services as plan_services
-from saferplaces.web.plans.models import Action, Priority
+from saferplaces.web.plans.models import Action
 
 MAX_ROWS = 5000
 
@@ -77,7 +81,9 @@ def value_rows(partnership: Partnership) -> tuple[list[str], list[list[Any]]]:
         "reference_label",
     ]
     qs = (
-        IndicatorValue.objects.filter(indicator__partnership=partnership)
+        IndicatorValue.objects.filter(
+            indicator__in=perf_selectors.current_indicators(partnership).values("pk")
+        )
         .select_related("indicator")
         .order_by("indicator__position", "indicator__name", "period")
     )
@@ -99,8 +105,12 @@ def value_rows(partnership: Partnership) -> tuple[list[str], list[list[Any]]]:
 
 
 def _safe_cell(v: Any) -> Any:
+    if not isinstance(v, str):
+        return v
+    # Text stored before the boundary checks must not make the download fail.
+    v = safe_display(v)
     # A cell starting with = + - @ would run as a formula in a spreadsheet (CSV injection).
-    if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    if v[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + v
     return v
 
@@ -116,6 +126,7 @@ def to_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
 
 def to_xlsx(sheet: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Font
 
     wb = Workbook()
@@ -125,7 +136,13 @@ def to_xlsx(sheet: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) ->
     for c in ws[1]:
         c.font = Font(bold=True)
     for r in rows:
-        ws.append([_safe_cell(v) for v in r])
+        # A worksheet cannot hold control characters at all (openpyxl refuses the whole file).
+        ws.append(
+            [
+                ILLEGAL_CHARACTERS_RE.sub("", c) if isinstance(c, str) else c
+                for c in map(_safe_cell, r)
+            ]
+        )
     ws.freeze_panes = "A2"
     for col in ws.columns:
         width = max(len(str(c.value or "")) for c in col[:200])
@@ -149,10 +166,46 @@ class RowError:
 
 
 class ImportFileError(ValueError):
-    pass
+    """The file cannot be imported at all; ``messages`` are plain lines naming row and column."""
+
+    def __init__(self, *messages: str) -> None:
+        super().__init__("; ".join(messages))
+        self.messages = list(messages)
+
+
+# Most problems listed for one file before "and N more": enough to fix the file, not a wall.
+MAX_LISTED = 10
+
+
+def _column_rules() -> dict[str, tuple[int | None, bool]]:
+    """Each known column's length limit (its model field's max_length, or the text cap) and
+    whether it may hold line breaks."""
+    from saferplaces.web.performance.models import Indicator
+    from saferplaces.web.plans.models import Priority
+
+    def cap(model: Any, name: str) -> int | None:
+        return model._meta.get_field(name).max_length
+
+    return {
+        "priority": (cap(Priority, "title"), False),
+        "action": (cap(Action, "title"), False),
+        "description": (None, True),
+        "owner_email": (cap(User, "email"), False),
+        "organisation": (cap(Organisation, "name"), False),
+        "indicator": (cap(Indicator, "name"), False),
+        "note": (None, True),
+        # Dates, statuses, ratings, periods and numbers: short, whatever is typed.
+        "due_date": (100, False),
+        "status": (100, False),
+        "rag": (100, False),
+        "period": (100, False),
+        "value": (100, False),
+    }
 
 
 def read_csv(data: bytes, kind: str) -> list[dict[str, str]]:
+    """The file's rows as {column: text}, every cell through the workspace's text rules; raises
+    ImportFileError naming each row and column that breaks them, so nothing half-read is kept."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -160,25 +213,76 @@ def read_csv(data: bytes, kind: str) -> list[dict[str, str]]:
             text = data.decode("cp1252")
         except UnicodeDecodeError:
             raise ImportFileError("The file must be a CSV saved as UTF-8") from None
+    # The csv module refuses a cell over 131,072 characters with an error naming no row or
+    # column. No cell can be longer than the file, so lift the limit that far and let the column
+    # rules below refuse long cells by name.
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
     reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames:
+    try:
+        fieldnames = reader.fieldnames
+    except csv.Error:
+        raise ImportFileError("Row 1: the header row could not be read as CSV") from None
+    if not fieldnames:
         raise ImportFileError("The file is empty")
-    names = [(n or "").strip().lower().replace(" ", "_") for n in reader.fieldnames]
+    problems: list[str] = []
+    names = []
+    for j, n in enumerate(fieldnames):
+        try:
+            names.append(
+                clean_text(n or "", max_length=100, field=f"Column {j + 1}'s name")
+                .lower()
+                .replace(" ", "_")
+            )
+        except ValidationError as exc:
+            problems.append(f"Row 1 (the header row): {exc.messages[0]}")
+            names.append(f"column_{j + 1}")
+    if problems:
+        raise ImportFileError(*problems)
     missing = [c for c in REQUIRED[kind] if c not in names]
     if missing:
         raise ImportFileError(
             f"The file must have a header row with the columns {', '.join(REQUIRED[kind])} (missing: {', '.join(missing)})"
         )
+    rules = _column_rules()
     rows = []
-    for i, raw in enumerate(reader):
+    for i in itertools.count():
+        try:
+            raw = next(reader)
+        except StopIteration:
+            break
+        except csv.Error:
+            raise ImportFileError(
+                *problems[:MAX_LISTED],
+                f"Row {reader.line_num + 1}: this row could not be read as CSV. Check its quotation marks",
+            ) from None
         if i >= MAX_ROWS:
             raise ImportFileError(
                 f"The file has more than {MAX_ROWS:,} rows. Split it into smaller files"
             )
-        row = {names[j]: (raw.get(orig) or "").strip() for j, orig in enumerate(reader.fieldnames)}
+        line = reader.line_num
+        row = {}
+        for j, orig in enumerate(fieldnames):
+            column = names[j]
+            max_length, multiline = rules.get(column, (None, True))
+            try:
+                row[column] = clean_text(
+                    raw.get(orig) or "",
+                    max_length=max_length,
+                    field=label_for(column),
+                    multiline=multiline,
+                )
+            except ValidationError as exc:
+                problems.append(f"Row {line}, {column.replace('_', ' ')}: {exc.messages[0]}")
+                row[column] = ""
         if any(row.values()):
-            row["_line"] = str(reader.line_num)
+            row["_line"] = str(line)
             rows.append(row)
+    if problems:
+        more = len(problems) - MAX_LISTED
+        raise ImportFileError(
+            *problems[:MAX_LISTED],
+            *([f"And {more:,} more problems like these"] if more > 0 else []),
+        )
     if not rows:
         raise ImportFileError("The file has a header row but no data rows")
     return rows
@@ -210,7 +314,7 @@ class Checked:
 
 
 def check_actions(partnership: Partnership, rows: list[dict[str, str]]) -> Checked:
-    priorities = {p.title.casefold(): p for p in Priority.objects.filter(partnership=partnership)}
+    priorities = {p.title.casefold(): p for p in plan_selectors.current_priorities(partnership)}
     people = {
         u.email.lower(): u
         for u in User.objects.filter(memberships__partnership=partnership).distinct()
@@ -230,11 +334,9 @@ def check_actions(partnership: Partnership, rows: list[dict[str, str]]) -> Check
                     f"'{row['priority']}' is not one of the partnership's priorities",
                 )
             )
-        title = row.get("action", "")
+        title = row.get("action", "")  # within Action.title's length: read_csv bounds it
         if not title:
             errs.append(RowError(line, "action", "Enter the action"))
-        elif len(title) > 300:
-            errs.append(RowError(line, "action", "The action must be 300 characters or fewer"))
         owner = None
         if row.get("owner_email"):
             owner = people.get(row["owner_email"].lower())
@@ -303,7 +405,7 @@ def check_actions(partnership: Partnership, rows: list[dict[str, str]]) -> Check
 def check_values(partnership: Partnership, rows: list[dict[str, str]], user: Any) -> Checked:
     from saferplaces.web import permissions as perm
 
-    inds = list(Indicator.objects.filter(partnership=partnership))
+    inds = list(perf_selectors.current_indicators(partnership))
     by_name = {i.name.casefold(): i for i in inds}
     by_id = {str(i.pk): i for i in inds}
     this_month = timezone.localdate().replace(day=1)
@@ -406,7 +508,7 @@ def batch_apply(*, actor: User, batch: ImportBatch) -> int:
         ImportBatch.objects.filter(pk=batch.pk).update(errors=[e.as_dict() for e in checked.errors])
         raise ImportFileError("The file has errors. Correct them and upload it again")
     if batch.kind == "actions":
-        prios = {p.pk: p for p in Priority.objects.filter(partnership=partnership)}
+        prios = {p.pk: p for p in plan_selectors.current_priorities(partnership)}
         users = {
             u.pk: u
             for u in User.objects.filter(
@@ -432,7 +534,7 @@ def batch_apply(*, actor: User, batch: ImportBatch) -> int:
                 rag=r["rag"],
             )
     else:
-        inds = {i.pk: i for i in Indicator.objects.filter(partnership=partnership)}
+        inds = {i.pk: i for i in perf_selectors.current_indicators(partnership)}
         for r in checked.clean:
             perf_services.value_set(
                 actor=actor,

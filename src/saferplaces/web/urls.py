@@ -28,6 +28,22 @@ partnership_urls = (
         path(P + "people/", pv.people, name="people"),
         path(P + "people/new/", pv.member_new, name="member-new"),
         path(P + "people/<int:pk>/remove/", pv.member_remove, name="member-remove"),
+        path(
+            P + "people/<int:user_id>/deactivate/", pv.member_deactivate, name="member-deactivate"
+        ),
+        path(
+            P + "people/<int:user_id>/reactivate/", pv.member_reactivate, name="member-reactivate"
+        ),
+        path(
+            P + "people/invitations/<int:pk>/cancel/",
+            pv.invitation_cancel,
+            name="invitation-cancel",
+        ),
+        path(P + "about/type/", pv.kind_edit, name="kind"),
+        path(P + "about/county/", pv.county_request, name="county-request"),
+        path(P + "about/county/end/", pv.county_end, name="county-end"),
+        path(P + "about/county-requests/", pv.county_requests, name="county-requests"),
+        path(P + "about/county-requests/<int:pk>/", pv.county_decide, name="county-decide"),
     ],
     "partnerships",
 )
@@ -37,15 +53,28 @@ plan_urls = (
         path(P + "plan/", plans.plan, name="plan"),
         path(P + "plan/priorities/new/", plans.priority_new, name="priority-new"),
         path(P + "plan/priorities/<int:pk>/edit/", plans.priority_edit, name="priority-edit"),
-        path(P + "plan/priorities/<int:pk>/delete/", plans.priority_delete, name="priority-delete"),
+        path(P + "plan/archived/", plans.archived, name="archived"),
+        path(
+            P + "plan/priorities/<int:pk>/archive/", plans.priority_archive, name="priority-archive"
+        ),
+        path(
+            P + "plan/priorities/<int:pk>/restore/", plans.priority_restore, name="priority-restore"
+        ),
         path(P + "plan/localities/new/", plans.locality_new, name="locality-new"),
         path(P + "plan/localities/<int:pk>/edit/", plans.locality_edit, name="locality-edit"),
-        path(P + "plan/localities/<int:pk>/delete/", plans.locality_delete, name="locality-delete"),
+        path(
+            P + "plan/localities/<int:pk>/archive/", plans.locality_archive, name="locality-archive"
+        ),
+        path(
+            P + "plan/localities/<int:pk>/restore/", plans.locality_restore, name="locality-restore"
+        ),
         path(P + "work-plan/", plans.workplan, name="workplan"),
         path(P + "work-plan/new/", plans.action_new, name="action-new"),
         path(P + "work-plan/<int:pk>/", plans.action_detail, name="action"),
         path(P + "work-plan/<int:pk>/edit/", plans.action_edit, name="action-edit"),
         path(P + "work-plan/<int:pk>/update/", plans.action_update, name="action-update"),
+        path(P + "work-plan/<int:pk>/archive/", plans.action_archive, name="action-archive"),
+        path(P + "work-plan/<int:pk>/restore/", plans.action_restore, name="action-restore"),
         path(P + "reviews/", plans.reviews, name="reviews"),
         path(P + "reviews/new/", plans.review_new, name="review-new"),
         path(P + "reviews/<int:pk>/", plans.review_detail, name="review"),
@@ -67,6 +96,8 @@ performance_urls = (
         path(P + "performance/<int:pk>/", perf.indicator_detail, name="indicator"),
         path(P + "performance/<int:pk>/edit/", perf.indicator_edit, name="indicator-edit"),
         path(P + "performance/<int:pk>/values/new/", perf.value_new, name="value-new"),
+        path(P + "performance/<int:pk>/archive/", perf.indicator_archive, name="indicator-archive"),
+        path(P + "performance/<int:pk>/restore/", perf.indicator_restore, name="indicator-restore"),
     ],
     "performance",
 )

@@ -6,9 +6,10 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.template.loader import render_to_string
 
 from saferplaces.web import permissions
+from saferplaces.web.core.text import safe_display
 from saferplaces.web.partnerships.models import Partnership
 
 
@@ -25,12 +26,16 @@ def page(
     form = context.get("form")
     if form is not None and "errors" not in context:
         context["errors"] = form.error_list() if form.is_bound else []
-    return render(
-        request,
-        template,
-        {"partnership": partnership, "section": section, **context},
-        status=http_status,
+    content = render_to_string(
+        template, {"partnership": partnership, "section": section, **context}, request
     )
+    try:
+        body = content.encode("utf-8")
+    except UnicodeEncodeError:
+        # Text stored before the boundary checks (a lone surrogate kept in SQLite's JSON) must
+        # not turn every page that shows it into a server error.
+        body = safe_display(content).encode("utf-8")
+    return HttpResponse(body, status=http_status)
 
 
 def apply_service_errors(form: Any, exc: ValidationError) -> None:

@@ -93,7 +93,8 @@ def import_start(request: HttpRequest, slug: str) -> HttpResponse:
                     data=upload.read(),
                 )
             except transfers.ImportFileError as exc:
-                form.add_error("file", str(exc))
+                for message in exc.messages:
+                    form.add_error("file", message)
             else:
                 return redirect("outputs:import-preview", p.slug, batch.pk)
     return page(

@@ -1,9 +1,18 @@
 from __future__ import annotations
 
-from django import forms
-from django.contrib.auth.forms import PasswordChangeForm
+from typing import Any
 
+from django import forms
+from django.contrib.auth.forms import PasswordChangeForm, PasswordResetForm, SetPasswordForm
+
+from saferplaces.web.audit.services import record
 from saferplaces.web.core.forms import GovukForm, GovukFormMixin
+
+# Plain text rather than Django's HTML list of every validator's rule.
+PASSWORD_HINT = (
+    "At least 12 characters. Not a common password, not a run of the same or consecutive "
+    "characters, and not like your email address. Three or four unrelated words work well"
+)
 
 
 class SignInForm(GovukForm):
@@ -46,7 +55,61 @@ class CodeForm(GovukForm):
 
 
 class GovukPasswordChangeForm(GovukFormMixin, PasswordChangeForm):
-    pass
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["new_password1"].help_text = PASSWORD_HINT
+
+
+class GovukPasswordResetForm(GovukFormMixin, PasswordResetForm):
+    """Django's own reset: it e-mails only active accounts with a usable password, and the
+    page says the same whether or not the address has an account."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        f = self.fields["email"]
+        f.label = "Email address"
+        f.error_messages = {
+            "required": "Enter your email address",
+            "invalid": "Enter an email address in the correct format, like name@example.org",
+        }
+        f.widget.attrs.update({"autocomplete": "username", "spellcheck": "false"})
+
+    def get_users(self, email: str):  # type: ignore[no-untyped-def]
+        # Addresses are stored in lower case; Django's own lookup is case-insensitive too.
+        return super().get_users(email.strip().lower())
+
+
+class GovukSetPasswordForm(GovukFormMixin, SetPasswordForm):
+    """Setting a password from a reset link (and, via InvitationForm, from an invitation)."""
+
+    audit_summary = "Password reset by email link"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["new_password1"].help_text = PASSWORD_HINT
+        self.fields["new_password1"].error_messages["required"] = "Enter a new password"
+        self.fields["new_password2"].error_messages["required"] = "Enter the password again"
+
+    def save(self, commit: bool = True):  # type: ignore[no-untyped-def]
+        user = super().save(commit)
+        if commit:
+            record(actor=user, verb="update", obj=user, summary=self.audit_summary)
+        return user
+
+
+class InvitationForm(GovukSetPasswordForm):
+    """The invitee's own password (checked against the policy as if for the new account)."""
+
+    job_title = forms.CharField(
+        label="Your role title",
+        max_length=200,
+        required=False,
+        help_text="For example, Community Safety Officer. Leave as it is if it is right",
+    )
+    field_order = ("job_title", "new_password1", "new_password2")
+
+    def save(self, commit: bool = True):  # type: ignore[no-untyped-def]
+        raise NotImplementedError("Use partnerships.services.invitation_accept")
 
 
 class TokenForm(GovukForm):

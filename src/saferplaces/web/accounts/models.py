@@ -88,7 +88,8 @@ class User(AbstractBaseUser, PermissionsMixin):
 class ApiToken(models.Model):
     """A personal token for the JSON API. Only a hash is stored; the token is shown once."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    # PROTECT: people are deactivated, never deleted (a deactivated person's tokens stop working).
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="api_tokens")
     name = models.CharField(max_length=100)
     prefix = models.CharField(max_length=12)
     key_hash = models.CharField(max_length=64, unique=True)

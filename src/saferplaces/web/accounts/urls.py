@@ -13,4 +13,13 @@ urlpatterns = [
     path("account/two-factor/remove/", views.two_factor_remove, name="two-factor-remove"),
     path("account/tokens/new/", views.token_new, name="token-new"),
     path("account/tokens/<int:pk>/revoke/", views.token_revoke, name="token-revoke"),
+    path("invitation/<str:key>/", views.invitation, name="invitation"),
+    path("password-reset/", views.password_reset, name="password-reset"),
+    path("password-reset/sent/", views.password_reset_sent, name="password-reset-sent"),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        views.password_reset_confirm,
+        name="password-reset-confirm",
+    ),
+    path("password-reset/done/", views.password_reset_complete, name="password-reset-complete"),
 ]

@@ -2,9 +2,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse_lazy
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_otp import devices_for_user, match_token
@@ -12,13 +16,35 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from saferplaces.web.accounts import services
-from saferplaces.web.accounts.forms import CodeForm, GovukPasswordChangeForm, SignInForm, TokenForm
+from saferplaces.web.accounts.forms import (
+    CodeForm,
+    GovukPasswordChangeForm,
+    GovukPasswordResetForm,
+    GovukSetPasswordForm,
+    InvitationForm,
+    SignInForm,
+    TokenForm,
+)
 from saferplaces.web.accounts.models import ApiToken, User
 from saferplaces.web.audit.services import record
+from saferplaces.web.partnerships import services as partnership_services
 from saferplaces.web.partnerships.selectors import memberships_for_user
 
 PENDING = "sp_otp_pending_user"
 PENDING_TRIES = "sp_otp_tries"
+
+
+def _throttled(user: User, *, confirmed: bool) -> dict[str, str] | None:
+    """The error to show when django-otp's throttle would refuse any code, even a right one
+    (it waits 1 s, 2 s, 4 s ... after each wrong code), so nobody is told a right code is wrong."""
+    until = services.totp_locked_until(user, confirmed=confirmed)
+    if until is None:
+        return None
+    return {
+        "href": "#id_code",
+        "text": "You have tried too many codes. Try again after "
+        f"{timezone.localtime(until):%H:%M:%S}, with the newest code from your app",
+    }
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -69,7 +95,10 @@ def sign_in_code(request: HttpRequest) -> HttpResponse:
     user = get_object_or_404(User, pk=pk, is_active=True)
     form = CodeForm(request.POST or None)
     errors = form.error_list() if request.method == "POST" else []
-    if request.method == "POST" and form.is_valid():
+    throttled = _throttled(user, confirmed=True) if request.method == "POST" else None
+    if throttled is not None:
+        errors = [throttled]
+    elif request.method == "POST" and form.is_valid():
         device = match_token(user, form.cleaned_data["code"])
         if device is None:
             tries = request.session.get(PENDING_TRIES, 0) + 1
@@ -140,7 +169,10 @@ def two_factor(request: HttpRequest) -> HttpResponse:
         device = services.totp_start(user=user)
     form = CodeForm(request.POST or None)
     errors = form.error_list() if request.method == "POST" else []
-    if request.method == "POST" and form.is_valid():
+    throttled = _throttled(user, confirmed=False) if request.method == "POST" else None
+    if throttled is not None:
+        errors = [throttled]
+    elif request.method == "POST" and form.is_valid():
         if services.totp_confirm(device=device, token=form.cleaned_data["code"]):
             otp_login(request, device)
             messages.success(
@@ -208,3 +240,60 @@ def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     services.api_token_revoke(token=token, actor=request.user)  # type: ignore[arg-type]
     messages.success(request, f"The token '{token.name}' no longer works")
     return redirect("accounts:account")
+
+
+# Invitations ------------------------------------------------------------------------------------
+
+
+def invitation(request: HttpRequest, key: str) -> HttpResponse:
+    """The invitee's one-time link: they choose a password and land in the partnership."""
+    inv = partnership_services.invitation_for_key(key)
+    if inv is None:
+        return render(request, "accounts/invitation_invalid.html", status=404)
+    provisional = User(email=inv.email, job_title=inv.job_title)
+    form = InvitationForm(provisional, request.POST or None, initial={"job_title": inv.job_title})
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = partnership_services.invitation_accept(
+                invitation=inv,
+                password=form.cleaned_data["new_password1"],
+                job_title=form.cleaned_data["job_title"],
+            )
+        except ValidationError as exc:
+            for m in exc.messages:
+                form.add_error(None, m)
+        else:
+            if request.user.is_authenticated:
+                logout(request)
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            record(actor=user, verb="sign-in", obj=user, summary="Signed in after accepting")
+            messages.success(request, f"Welcome to {inv.partnership.name}")
+            return redirect("partnerships:dashboard", inv.partnership.slug)
+    return render(
+        request,
+        "accounts/invitation.html",
+        {"form": form, "errors": form.error_list(), "invitation": inv},
+    )
+
+
+# Password reset: Django's own views, with GOV.UK templates and forms -------------------------
+
+password_reset = auth_views.PasswordResetView.as_view(
+    form_class=GovukPasswordResetForm,
+    template_name="accounts/password_reset_form.html",
+    email_template_name="accounts/email/password_reset.txt",
+    subject_template_name="accounts/email/password_reset_subject.txt",
+    success_url=reverse_lazy("accounts:password-reset-sent"),
+    extra_context={"service_name": "Safer Places"},
+)
+password_reset_sent = auth_views.PasswordResetDoneView.as_view(
+    template_name="accounts/password_reset_done.html"
+)
+password_reset_confirm = auth_views.PasswordResetConfirmView.as_view(
+    form_class=GovukSetPasswordForm,
+    template_name="accounts/password_reset_confirm.html",
+    success_url=reverse_lazy("accounts:password-reset-complete"),
+)
+password_reset_complete = auth_views.PasswordResetCompleteView.as_view(
+    template_name="accounts/password_reset_complete.html"
+)

@@ -1,7 +1,8 @@
 """The append-only audit log.
 
-Rows are only ever inserted. The model refuses updates and deletes, and a database trigger
-(see migration 0002) refuses UPDATE on both SQLite and PostgreSQL and DELETE on PostgreSQL.
+Rows are only ever inserted. The model and queryset refuse updates and deletes, and database
+triggers refuse UPDATE, DELETE and (on PostgreSQL) TRUNCATE on both backends (migrations 0002
+and 0003). Reads of sensitive pages are recorded too, with the verb "viewed".
 """
 
 # ruff: noqa: RUF012 - Django's Meta options (ordering, constraints) are class-level lists by design.

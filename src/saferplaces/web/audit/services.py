@@ -72,3 +72,31 @@ def record(
         before=_jsonable(before),
         after=_jsonable(after),
     )
+
+
+VIEWED = "viewed"
+
+
+def record_view(
+    *,
+    actor: Any,
+    partnership: Any,
+    what: str,
+    obj: models.Model | None = None,
+    summary: str = "",
+) -> AuditEvent:
+    """Records that someone read a sensitive page or record: one insert, nothing read first.
+
+    Every page or endpoint that shows people's details, the audit log or (in future) a case-level
+    record calls this once per request, after the permission check has passed. `what` names
+    the page in plain English ("People and their roles"), shown in the audit log.
+    """
+    return record(
+        actor=actor,
+        verb=VIEWED,
+        obj=obj,
+        partnership=partnership,
+        summary=summary or f"Viewed {what}",
+        object_type=what if obj is None else None,
+        object_label="" if obj is None else None,
+    )

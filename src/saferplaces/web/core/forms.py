@@ -11,6 +11,8 @@ from typing import Any
 
 from django import forms
 
+from saferplaces.web.core.text import clean_text, label_for
+
 
 class GovukDateWidget(forms.MultiWidget):
     """The GOV.UK date input: three boxes for day, month and year."""
@@ -63,7 +65,12 @@ class GovukDateField(forms.MultiValueField):
     widget = GovukDateWidget
 
     def __init__(self, **kwargs: Any) -> None:
-        fields = (forms.CharField(), forms.CharField(), forms.CharField())
+        # Not required one by one: compress() names the missing parts ("Date must include a day").
+        fields = (
+            forms.CharField(required=False),
+            forms.CharField(required=False),
+            forms.CharField(required=False),
+        )
         super().__init__(fields=fields, require_all_fields=False, **kwargs)
 
     def compress(self, data_list: list[str]) -> dt.date | None:
@@ -82,13 +89,62 @@ class GovukDateField(forms.MultiValueField):
         return d
 
 
+def bind_text_rules(field: forms.Field, name: str) -> None:
+    """Gives a field without its own "required" message one naming it, and makes a text field
+    apply :func:`clean_text` before its own validators: NFC, stripped, no control characters
+    (tab and line breaks allowed in a textarea), no lone surrogates, and at most the field's
+    max_length (or the text cap), each refused with a message naming the field. Passwords are
+    checked but never changed."""
+    if getattr(field, "_text_rules", False):
+        return
+    label = label_for(name, field.label)
+    if field.error_messages.get("required") == forms.Field.default_error_messages["required"]:
+        # Django's "This field is required." names nothing; GOV.UK asks for "Enter …"/"Choose …".
+        verb = (
+            "Choose"
+            if isinstance(field, forms.ChoiceField | forms.BooleanField | forms.FileField)
+            else "Enter"
+        )
+        lowered = label if label[1:2].isupper() else label[:1].lower() + label[1:]
+        field.error_messages["required"] = f"{verb} {lowered}"
+    field._text_rules = True  # type: ignore[attr-defined]
+    if isinstance(field, forms.MultiValueField):  # the date's day, month and year boxes
+        for sub in field.fields:
+            sub.label = sub.label or label
+            bind_text_rules(sub, name)
+        return
+    if not isinstance(field, forms.CharField):
+        return
+    original = field.to_python
+    widget = field.widget
+    password = isinstance(widget, forms.PasswordInput)
+    multiline = isinstance(widget, forms.Textarea)
+
+    def to_python(value: Any) -> Any:
+        value = original(value)
+        if isinstance(value, str) and value:
+            value = clean_text(
+                value,
+                max_length=field.max_length,
+                field=label,
+                multiline=multiline,
+                normalise=not password,
+            )
+        return value
+
+    field.to_python = to_python  # type: ignore[method-assign]
+
+
 class GovukFormMixin:
-    """Adds GOV.UK classes and the aria-describedby links for hints and errors."""
+    """Adds GOV.UK classes and the aria-describedby links for hints and errors, and the text
+    rules (:func:`bind_text_rules`) to every text field: every form built on GovukForm,
+    GovukModelForm or this mixin gets them, including fields added in a subclass's __init__."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)  # type: ignore[call-arg]
         for name, field in self.fields.items():  # type: ignore[attr-defined]
+            bind_text_rules(field, name)
             if isinstance(field.widget, forms.NumberInput):
                 # GOV.UK asks for a text input with a numeric keyboard, not type=number (which
                 # silently drops what it cannot parse and changes values on scroll).
@@ -120,6 +176,9 @@ class GovukFormMixin:
                 w.attrs["aria-describedby"] = f"{self.add_prefix(name)}-hint"  # type: ignore[attr-defined]
 
     def full_clean(self) -> None:
+        # Fields a subclass added or replaced after this __init__ get the rules too.
+        for name, field in self.fields.items():  # type: ignore[attr-defined]
+            bind_text_rules(field, name)
         super().full_clean()  # type: ignore[misc]
         # After validation (never in __init__, before subclasses have set their choices):
         # mark fields in error and link their error messages for screen readers.

@@ -8,6 +8,8 @@ from django.http import Http404
 from saferplaces.web import permissions
 from saferplaces.web.accounts.models import User
 from saferplaces.web.partnerships.models import (
+    CountyLinkRequest,
+    Invitation,
     Meeting,
     Membership,
     PartnerObjective,
@@ -51,6 +53,51 @@ def partnership_members(partnership: Partnership) -> QuerySet[Membership]:
         Membership.objects.filter(partnership=partnership)
         .select_related("user", "user__organisation")
         .order_by("user__email", "role")
+    )
+
+
+def open_invitations(partnership: Partnership) -> list[Invitation]:
+    """Invitations not yet used, cancelled or expired, for the people page."""
+    return [
+        i
+        for i in Invitation.objects.filter(
+            partnership=partnership, accepted_at=None, cancelled_at=None
+        ).select_related("invited_by")
+        if i.is_open
+    ]
+
+
+def member_for_admin(partnership: Partnership, user_id: int) -> User:
+    """A person with a role in this partnership (404 otherwise), for deactivation pages."""
+    user = (
+        User.objects.filter(pk=user_id, memberships__partnership=partnership)
+        .select_related("organisation")
+        .first()
+    )
+    if user is None:
+        raise Http404("No such person in this partnership")
+    return user
+
+
+def county_requests(county: Partnership) -> QuerySet[CountyLinkRequest]:
+    """Requests from districts to join this county agreement, newest first."""
+    return CountyLinkRequest.objects.filter(county=county).select_related(
+        "district", "requested_by", "decided_by"
+    )
+
+
+def county_request(county: Partnership, pk: int) -> CountyLinkRequest:
+    try:
+        return county_requests(county).get(pk=pk)
+    except CountyLinkRequest.DoesNotExist:
+        raise Http404("No such request") from None
+
+
+def pending_county_request(district: Partnership) -> CountyLinkRequest | None:
+    return (
+        CountyLinkRequest.objects.filter(district=district, status=CountyLinkRequest.Status.PENDING)
+        .select_related("county")
+        .first()
     )
 
 

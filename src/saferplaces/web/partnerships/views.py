@@ -2,17 +2,25 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from saferplaces.web import forms as f
 from saferplaces.web import permissions as perm
 from saferplaces.web.accounts import services as account_services
 from saferplaces.web.accounts.models import Organisation
+from saferplaces.web.audit.services import record_view
 from saferplaces.web.partnerships import selectors, services
-from saferplaces.web.partnerships.models import Membership, PartnerOrganisation, PartnershipArea
+from saferplaces.web.partnerships.forms import CountyDecisionForm, CountyRequestForm, KindForm
+from saferplaces.web.partnerships.models import (
+    Invitation,
+    Membership,
+    PartnerOrganisation,
+    PartnershipArea,
+)
 from saferplaces.web.performance import selectors as perf_selectors
 from saferplaces.web.views_common import apply_service_errors, page
 
@@ -57,8 +65,6 @@ def edit(request: HttpRequest, slug: str) -> HttpResponse:
     p = selectors.partnership_for_user(request.user, slug, perm.EDIT_PARTNERSHIP)
     initial = {
         "name": p.name,
-        "kind": p.kind,
-        "county": str(p.county_id or ""),
         "plan_title": p.plan_title,
         "plan_start": p.plan_start,
         "plan_end": p.plan_end,
@@ -205,16 +211,25 @@ def partner_plan_new(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+PEOPLE_PAGE = "People and their roles"
+
+
 @login_required
 def people(request: HttpRequest, slug: str) -> HttpResponse:
     p = selectors.partnership_for_user(request.user, slug, perm.VIEW_PEOPLE)
+    record_view(actor=request.user, partnership=p, what=PEOPLE_PAGE)
     return page(
         request,
         "partnerships/people.html",
         p,
         "about",
         memberships=list(selectors.partnership_members(p)),
+        invitations=list(selectors.open_invitations(p)),
     )
+
+
+def _invitation_link(request: HttpRequest):  # type: ignore[no-untyped-def]
+    return lambda key: request.build_absolute_uri(reverse("accounts:invitation", args=[key]))
 
 
 @login_required
@@ -223,32 +238,36 @@ def member_new(request: HttpRequest, slug: str) -> HttpResponse:
     form = f.MemberForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
+        role_name = dict(f.Role.choices)[d["role"]].lower()
         try:
-            user = form.existing
-            if user is None:
+            if form.existing is not None:
+                services.membership_add(
+                    actor=request.user, partnership=p, user=form.existing, role=d["role"]
+                )
+                done = f"{form.existing.display_name} added as {role_name}"
+            else:
                 org = (
                     Organisation.objects.filter(pk=int(d["organisation"])).first()
                     if d.get("organisation")
                     else None
                 )
-                user = account_services.user_create(
+                services.invitation_create(
                     actor=request.user,
+                    partnership=p,
                     email=d["email"],
-                    password=d["password"],
+                    role=d["role"],
                     job_title=d["job_title"],
                     organisation=org,
+                    link_for=_invitation_link(request),
                 )
-            services.membership_add(actor=request.user, partnership=p, user=user, role=d["role"])
+                done = (
+                    f"Invitation sent to {d['email'].lower()} to join as {role_name}. "
+                    f"The link works once, for {services.INVITATION_DAYS} days"
+                )
         except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                apply_service_errors(form, exc)
-            else:
-                for m in exc.messages:
-                    form.add_error("password", m)
+            apply_service_errors(form, exc)
         else:
-            messages.success(
-                request, f"{user.display_name} added as {dict(f.Role.choices)[d['role']].lower()}"
-            )
+            messages.success(request, done)
             return redirect("partnerships:people", p.slug)
     return page(
         request,
@@ -258,6 +277,8 @@ def member_new(request: HttpRequest, slug: str) -> HttpResponse:
         form=form,
         heading="Add a person to the partnership",
         button="Add person",
+        intro="If they do not have an account yet, they are sent an invitation by email and "
+        "choose their own password.",
     )
 
 
@@ -275,3 +296,170 @@ def member_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     else:
         messages.success(request, "Role removed")
     return redirect("partnerships:people", p.slug)
+
+
+@login_required
+@require_POST
+def invitation_cancel(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    p = selectors.partnership_for_user(request.user, slug, perm.MANAGE_PEOPLE)
+    inv = get_object_or_404(Invitation, pk=pk, partnership=p)
+    try:
+        services.invitation_cancel(actor=request.user, invitation=inv)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(request, f"Invitation for {inv.email} cancelled. The link no longer works")
+    return redirect("partnerships:people", p.slug)
+
+
+def _account_status(request: HttpRequest, slug: str, user_id: int, active: bool) -> HttpResponse:
+    """The confirmation page and the change, for deactivating (a leaver) or reactivating."""
+    p = selectors.partnership_for_user(request.user, slug, perm.MANAGE_PEOPLE)
+    person = selectors.member_for_admin(p, user_id)
+    if not account_services.can_manage_account(request.user, person):  # type: ignore[arg-type]
+        raise PermissionDenied("manage_account")
+    errors = []
+    if request.method == "GET":
+        record_view(actor=request.user, partnership=p, what="a person's account", obj=person)
+    if request.method == "POST":
+        change = account_services.user_reactivate if active else account_services.user_deactivate
+        try:
+            change(actor=request.user, user=person, partnership=p)  # type: ignore[arg-type]
+        except ValidationError as exc:
+            errors = [{"href": "", "text": m} for m in exc.messages]
+        else:
+            messages.success(
+                request,
+                f"{person.display_name} can sign in again"
+                if active
+                else f"{person.display_name} can no longer sign in or use the API",
+            )
+            return redirect("partnerships:people", p.slug)
+    return page(
+        request,
+        "partnerships/account_status.html",
+        p,
+        "about",
+        person=person,
+        active=active,
+        errors=errors,
+    )
+
+
+@login_required
+def member_deactivate(request: HttpRequest, slug: str, user_id: int) -> HttpResponse:
+    return _account_status(request, slug, user_id, active=False)
+
+
+@login_required
+def member_reactivate(request: HttpRequest, slug: str, user_id: int) -> HttpResponse:
+    return _account_status(request, slug, user_id, active=True)
+
+
+# County links and the partnership's type -------------------------------------------------------
+
+
+@login_required
+def county_request(request: HttpRequest, slug: str) -> HttpResponse:
+    p = selectors.partnership_for_user(request.user, slug, perm.REQUEST_COUNTY_LINK)
+    form = CountyRequestForm(request.POST or None, partnership=p)
+    if request.method == "POST" and form.is_valid():
+        try:
+            link = services.county_link_request(
+                actor=request.user, district=p, county=form.chosen()
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                f"Request sent. {link.county.name}'s administrator will accept or decline it",
+            )
+            return redirect("partnerships:about", p.slug)
+    return page(
+        request,
+        "partnerships/county_request.html",
+        p,
+        "about",
+        form=form,
+        pending=selectors.pending_county_request(p),
+    )
+
+
+@login_required
+def county_end(request: HttpRequest, slug: str) -> HttpResponse:
+    """A confirmation page, then the district leaves its county agreement."""
+    p = selectors.partnership_for_user(request.user, slug, perm.REQUEST_COUNTY_LINK)
+    if p.county_id is None:
+        messages.error(request, f"{p.name} is not part of a county agreement")
+        return redirect("partnerships:about", p.slug)
+    if request.method == "POST":
+        try:
+            services.county_link_end(actor=request.user, district=p)
+        except ValidationError as exc:
+            messages.error(request, exc.messages[0])
+        else:
+            messages.success(request, "The partnership is no longer part of a county agreement")
+        return redirect("partnerships:about", p.slug)
+    return page(request, "partnerships/county_end.html", p, "about")
+
+
+@login_required
+def county_requests(request: HttpRequest, slug: str) -> HttpResponse:
+    p = selectors.partnership_for_user(request.user, slug, perm.DECIDE_COUNTY_LINK)
+    return page(
+        request,
+        "partnerships/county_requests.html",
+        p,
+        "about",
+        requests=list(selectors.county_requests(p)),
+    )
+
+
+@login_required
+def county_decide(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    p = selectors.partnership_for_user(request.user, slug, perm.DECIDE_COUNTY_LINK)
+    link = selectors.county_request(p, pk)
+    form = CountyDecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        accept = form.cleaned_data["decision"] == "accept"
+        try:
+            services.county_link_decide(actor=request.user, link=link, accept=accept)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                f"{link.district.name} is now part of {p.name}"
+                if accept
+                else f"{link.district.name}'s request declined",
+            )
+            return redirect("partnerships:county-requests", p.slug)
+    return page(request, "partnerships/county_decide.html", p, "about", form=form, link=link)
+
+
+@login_required
+def kind_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    p = selectors.partnership_for_user(request.user, slug, perm.CHANGE_KIND)
+    form = KindForm(request.POST or None, initial={"kind": p.kind})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.partnership_change_kind(
+                actor=request.user, partnership=p, kind=form.cleaned_data["kind"]
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, "Type of partnership changed")
+            return redirect("partnerships:about", p.slug)
+    return page(
+        request,
+        "partnerships/form.html",
+        p,
+        "about",
+        form=form,
+        heading="Change the type of partnership",
+        button="Save type",
+        intro="Only site administrators can do this. A county agreement's administrator "
+        "decides which districts join it.",
+    )

@@ -7,11 +7,12 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from saferplaces.web.core.models import Archivable
 from saferplaces.web.partnerships.models import Partnership
 from saferplaces.web.plans.models import Priority
 
 
-class Indicator(models.Model):
+class Indicator(Archivable):
     class Source(models.TextChoices):
         WAREHOUSE = "warehouse", "Police data warehouse (computed each month)"
         MANUAL = "manual", "Entered by the owner"
@@ -25,12 +26,14 @@ class Indicator(models.Model):
         DOWN = "down", "Lower is better"
         UP = "up", "Higher is better"
 
+    # PROTECT (here and on values): an indicator's values are history, and deleting its
+    # partnership or priority must not take them or the link with it; archive instead.
     partnership = models.ForeignKey(
-        Partnership, on_delete=models.CASCADE, related_name="indicators"
+        Partnership, on_delete=models.PROTECT, related_name="indicators"
     )
     # Empty for indicators kept to spot emerging themes outside the priorities.
     priority = models.ForeignKey(
-        Priority, null=True, blank=True, on_delete=models.SET_NULL, related_name="indicators"
+        Priority, null=True, blank=True, on_delete=models.PROTECT, related_name="indicators"
     )
     name = models.CharField(max_length=200)
     definition = models.TextField(blank=True)
@@ -76,7 +79,7 @@ class IndicatorValue(models.Model):
         MANUAL = "manual", "Entered"
         IMPORT = "import", "Imported"
 
-    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="values")
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="values")
     period = models.DateField(help_text="First day of the month")
     value = models.FloatField()
     reference_value = models.FloatField(null=True, blank=True)

@@ -8,7 +8,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Max, Prefetch, QuerySet
+from django.db.models import Max, Prefetch, Q, QuerySet
 
 from saferplaces.web import integrations
 from saferplaces.web.audit.models import AuditEvent
@@ -75,8 +75,20 @@ class IndicatorView:
     change_label: str = ""
 
 
-def indicators(partnership: Partnership) -> QuerySet[Indicator]:
-    return Indicator.objects.filter(partnership=partnership).select_related(
+def current_indicators(
+    partnership: Partnership, *, include_archived: bool = False
+) -> QuerySet[Indicator]:
+    """The partnership's indicators, plain. One is current if it and its priority (if any) are."""
+    qs = Indicator.objects.filter(partnership=partnership)
+    if include_archived:
+        return qs
+    return qs.filter(
+        Q(priority__isnull=True) | Q(priority__archived_at__isnull=True), archived_at__isnull=True
+    )
+
+
+def indicators(partnership: Partnership, *, include_archived: bool = False) -> QuerySet[Indicator]:
+    return current_indicators(partnership, include_archived=include_archived).select_related(
         "priority", "owner", "owner__organisation"
     )
 
@@ -176,8 +188,10 @@ def _full_history_views(qs: QuerySet[Indicator], have_warehouse: bool) -> list[I
     return out
 
 
-def indicator_detail(partnership: Partnership, pk: int) -> IndicatorView:
-    qs = indicators(partnership).filter(pk=pk)
+def indicator_detail(
+    partnership: Partnership, pk: int, *, include_archived: bool = False
+) -> IndicatorView:
+    qs = indicators(partnership, include_archived=include_archived).filter(pk=pk)
     views = indicator_views(partnership, months=0, queryset=qs)
     if not views:
         raise Indicator.DoesNotExist
@@ -185,7 +199,8 @@ def indicator_detail(partnership: Partnership, pk: int) -> IndicatorView:
 
 
 def last_sync() -> WarehouseSync | None:
-    return WarehouseSync.objects.first()
+    # The last one that computed figures: a sync refused by a load's lock computed nothing.
+    return WarehouseSync.objects.exclude(stamp="").first()
 
 
 @dataclass
@@ -214,9 +229,16 @@ def dashboard(partnership: Partnership) -> Dashboard:
     totals: Counter = Counter()
     rag_counts: dict[int, Counter] = {}
     overdue_count, stale_count = 0, 0
-    for priority_id, status, rag, due_date, last_update_at, created_at in Action.objects.filter(
-        priority__partnership=partnership
-    ).values_list("priority_id", "status", "rag", "due_date", "last_update_at", "created_at"):
+    for (
+        priority_id,
+        status,
+        rag,
+        due_date,
+        last_update_at,
+        created_at,
+    ) in plan_selectors.current_actions(partnership).values_list(
+        "priority_id", "status", "rag", "due_date", "last_update_at", "created_at"
+    ):
         totals[priority_id] += 1
         if status in Action.CLOSED:
             continue

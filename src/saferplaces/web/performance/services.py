@@ -15,6 +15,7 @@ from saferplaces.web.accounts.models import User
 from saferplaces.web.audit.services import record, snapshot
 from saferplaces.web.partnerships.models import Partnership
 from saferplaces.web.performance.models import Indicator, IndicatorValue, WarehouseSync
+from saferplaces.web.plans.services import check_current, set_archived
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,8 @@ def _check_indicator(ind: Indicator) -> None:
         ind.partnership.county_id,
     }:
         errors["priority"] = "Choose one of this partnership's priorities"
+    elif ind.priority_id and ind.priority.is_archived:
+        errors["priority"] = "That priority is archived. Choose a current one"
     g, r = ind.green_at, ind.red_at
     if g is not None and r is not None:
         if ind.direction == Indicator.Direction.DOWN and r < g:
@@ -88,6 +91,7 @@ def indicator_create(*, actor: User | None, partnership: Partnership, **fields: 
 
 @transaction.atomic
 def indicator_update(*, actor: User, indicator: Indicator, **fields: Any) -> Indicator:
+    check_current(indicator)
     before = snapshot(indicator)
     for k, v in fields.items():
         if k not in INDICATOR_FIELDS:
@@ -107,6 +111,19 @@ def indicator_update(*, actor: User, indicator: Indicator, **fields: Any) -> Ind
     return indicator
 
 
+def indicator_archive(*, actor: User, indicator: Indicator) -> None:
+    """Archives the indicator; its values stay, shown on its page and the Archived page."""
+    set_archived(actor=actor, obj=indicator, partnership=indicator.partnership, archived=True)
+
+
+def indicator_restore(*, actor: User, indicator: Indicator) -> None:
+    if indicator.priority_id and indicator.priority.is_archived:
+        raise ValidationError(
+            f"Its priority, {indicator.priority.title}, is archived. Restore the priority first"
+        )
+    set_archived(actor=actor, obj=indicator, partnership=indicator.partnership, archived=False)
+
+
 def month_start(d: dt.date) -> dt.date:
     return d.replace(day=1)
 
@@ -122,6 +139,9 @@ def value_set(
     source: str = IndicatorValue.Source.MANUAL,
 ) -> IndicatorValue:
     """Enters (or corrects) one month's value of a manually-entered indicator."""
+    check_current(indicator, field="value")
+    if indicator.priority_id:
+        check_current(indicator.priority, field="value")
     if indicator.is_warehouse:
         raise ValidationError(
             {
@@ -160,7 +180,10 @@ def warehouse_sync(
     """Computes every warehouse-sourced indicator's monthly values.
 
     Runs when the warehouse file has changed since the last sync (each month's load), or when
-    asked. Returns None when there is no warehouse to read.
+    asked. Returns None when there is no warehouse to read. A sync that could not read the
+    warehouse (a load holds its lock, the file is damaged, the disk is full) is recorded with an
+    empty stamp and one plain line as its message, so callers can say so rather than "Success"
+    and the next scheduled sync tries again.
     """
     stamp = integrations.warehouse_stamp()
     if stamp is None:
@@ -181,8 +204,8 @@ def warehouse_sync(
         con = integrations.connect()
     except integrations.WarehouseUnavailable as exc:
         return WarehouseSync.objects.create(stamp="", message=str(exc))
+    by_partnership: dict[int, list[Indicator]] = {}
     try:
-        by_partnership: dict[int, list[Indicator]] = {}
         for ind in indicators:
             codes = (
                 [ind.area_code] if ind.area_code else [a.code for a in ind.partnership.areas.all()]
@@ -191,7 +214,7 @@ def warehouse_sync(
                 series = integrations.measure_series(con, codes, ind.measure, ind.category)
             except Exception as exc:  # one bad indicator must not stop the rest
                 log.exception("Computing indicator %s failed", ind.pk)
-                notes.append(f"{ind.name}: {exc}")
+                notes.append(f"{ind.name}: {integrations.plain_failure(exc)}")
                 continue
             if series.note:
                 notes.append(f"{ind.name}: {series.note}")
@@ -225,6 +248,9 @@ def warehouse_sync(
                 )
             n_values += len(rows)
             by_partnership.setdefault(ind.partnership_id, []).append(ind)
+    except Exception as exc:  # the database refused a write (disk full...): say so plainly
+        log.exception("Computing figures from the warehouse failed")
+        return WarehouseSync.objects.create(stamp="", message=integrations.plain_failure(exc))
     finally:
         con.close()
     sync = WarehouseSync.objects.create(

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -14,7 +15,8 @@ from saferplaces.web import permissions as perm
 from saferplaces.web.partnerships import selectors as p_selectors
 from saferplaces.web.performance import selectors, services
 from saferplaces.web.performance.models import Indicator
-from saferplaces.web.plans.models import Priority
+from saferplaces.web.plans import selectors as plan_selectors
+from saferplaces.web.plans.views import archive_confirm, restore_done
 from saferplaces.web.views_common import apply_service_errors, page
 
 
@@ -61,7 +63,7 @@ def _indicator_form(request: HttpRequest, p, instance: Indicator | None = None) 
         request.POST or None,
         initial=initial,
         people=p_selectors.partnership_people(p),
-        priorities=list(Priority.objects.filter(partnership=p)),
+        priorities=list(plan_selectors.current_priorities(p)),
         categories=integrations.warehouse_categories(),
     )
 
@@ -117,19 +119,24 @@ def indicator_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     )
 
 
-def _get(p, pk: int) -> selectors.IndicatorView:
+def _get(p, pk: int, *, include_archived: bool = False) -> selectors.IndicatorView:
     try:
-        return selectors.indicator_detail(p, pk)
+        return selectors.indicator_detail(p, pk, include_archived=include_archived)
     except Indicator.DoesNotExist:
         raise Http404("No such indicator") from None
 
 
 @login_required
 def indicator_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    # An archived indicator's page stays readable (its values are history); nothing is entered.
     p = p_selectors.partnership_for_user(request.user, slug)
-    view = _get(p, pk)
-    can_enter = not view.indicator.is_warehouse and perm.can(
-        request.user, p, perm.ENTER_VALUE, view.indicator
+    view = _get(p, pk, include_archived=True)
+    ind = view.indicator
+    archived_now = ind.is_archived or bool(ind.priority_id and ind.priority.is_archived)
+    can_enter = (
+        not archived_now
+        and not view.indicator.is_warehouse
+        and perm.can(request.user, p, perm.ENTER_VALUE, view.indicator)
     )
     last_month = (timezone.localdate().replace(day=1) - timezone.timedelta(days=1)).strftime(
         "%Y-%m"
@@ -143,6 +150,7 @@ def indicator_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         v=view,
         form=form,
         can_enter=can_enter,
+        archived_now=archived_now,
         errors=[],
         rows=[(val, selectors.rag_for(view.indicator, val.value)) for val in reversed(view.values)],
         warehouse_loaded=integrations.warehouse_stamp() is not None,
@@ -168,12 +176,46 @@ def value_new(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 
 @login_required
+def indicator_archive(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    p = p_selectors.partnership_for_user(request.user, slug, perm.EDIT_INDICATORS)
+    view = _get(p, pk)
+    n = len(view.values)
+    return archive_confirm(
+        request,
+        p,
+        section="performance",
+        noun="indicator",
+        title=view.indicator.name,
+        stays=[f"{n:,} monthly value{'s' if n != 1 else ''}"] if n else [],
+        archive=lambda: services.indicator_archive(actor=request.user, indicator=view.indicator),
+        done_url=reverse("plans:archived", args=[p.slug]),
+        cancel_url=reverse("performance:indicator", args=[p.slug, pk]),
+    )
+
+
+@login_required
+@require_POST
+def indicator_restore(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    p = p_selectors.partnership_for_user(request.user, slug, perm.EDIT_INDICATORS)
+    ind = _get(p, pk, include_archived=True).indicator
+    return restore_done(
+        request,
+        p,
+        "indicator",
+        ind.name,
+        lambda: services.indicator_restore(actor=request.user, indicator=ind),
+    )
+
+
+@login_required
 @require_POST
 def refresh(request: HttpRequest, slug: str) -> HttpResponse:
     p = p_selectors.partnership_for_user(request.user, slug, perm.EDIT_INDICATORS)
     sync = services.warehouse_sync(partnerships=[p], actor=request.user, force=True)
     if sync is None:
         messages.error(request, "No warehouse data loaded: load police data first, then refresh")
+    elif not sync.stamp:  # the warehouse could not be read: its plain reason, never "Success"
+        messages.error(request, sync.message)
     else:
         messages.success(
             request, f"Figures computed from the warehouse: {sync.values:,} monthly values"

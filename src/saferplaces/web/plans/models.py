@@ -8,7 +8,13 @@ from django.conf import settings
 from django.db import models
 
 from saferplaces.web.accounts.models import Organisation
+from saferplaces.web.core.models import Archivable
 from saferplaces.web.partnerships.models import PartnerObjective, Partnership
+
+# Every link from a record with history (updates, review entries, values, decisions) to the
+# record it belongs to is PROTECT: deleting a parent can never take history with it. Records
+# are archived instead (see `Archivable`); PROTECT makes a future code path that deletes fail
+# loudly rather than cascade.
 
 
 class Rag(models.TextChoices):
@@ -17,7 +23,7 @@ class Rag(models.TextChoices):
     GREEN = "green", "Green"
 
 
-class Priority(models.Model):
+class Priority(Archivable):
     class Scope(models.TextChoices):
         COUNTY_WIDE = "county", "County-wide"
         LOCAL = "local", "Local"
@@ -27,7 +33,7 @@ class Priority(models.Model):
         ASSESSMENT = "assessment", "Adopted from a strategic assessment"
 
     partnership = models.ForeignKey(
-        Partnership, on_delete=models.CASCADE, related_name="priorities"
+        Partnership, on_delete=models.PROTECT, related_name="priorities"
     )
     title = models.CharField(max_length=200)
     definition = models.TextField(blank=True)
@@ -64,17 +70,17 @@ class Priority(models.Model):
         return self.title
 
 
-class PriorityLocality(models.Model):
+class PriorityLocality(Archivable):
     class Source(models.TextChoices):
         MANUAL = "manual", "Entered by the partnership"
         ASSESSMENT = "assessment", "Adopted from a strategic assessment"
         WAREHOUSE = "warehouse", "Drawn from warehouse areas"
 
     partnership = models.ForeignKey(
-        Partnership, on_delete=models.CASCADE, related_name="localities"
+        Partnership, on_delete=models.PROTECT, related_name="localities"
     )
     priority = models.ForeignKey(
-        Priority, null=True, blank=True, on_delete=models.SET_NULL, related_name="localities"
+        Priority, null=True, blank=True, on_delete=models.PROTECT, related_name="localities"
     )
     name = models.CharField(max_length=200)
     # Warehouse area codes (wards, LSOAs, 'LOC:' localities) that make up the locality.
@@ -93,7 +99,7 @@ class PriorityLocality(models.Model):
         return self.name
 
 
-class Action(models.Model):
+class Action(Archivable):
     class Status(models.TextChoices):
         NOT_STARTED = "not_started", "Not started"
         IN_PROGRESS = "in_progress", "In progress"
@@ -103,7 +109,7 @@ class Action(models.Model):
 
     CLOSED = (Status.COMPLETE, Status.CANCELLED)
 
-    priority = models.ForeignKey(Priority, on_delete=models.CASCADE, related_name="actions")
+    priority = models.ForeignKey(Priority, on_delete=models.PROTECT, related_name="actions")
     title = models.CharField(max_length=300)
     description = models.TextField(blank=True)
     owner = models.ForeignKey(
@@ -137,7 +143,7 @@ class Action(models.Model):
 class ActionUpdate(models.Model):
     """A dated progress note. Kept as history: updates are never edited."""
 
-    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="updates")
+    action = models.ForeignKey(Action, on_delete=models.PROTECT, related_name="updates")
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -146,7 +152,7 @@ class ActionUpdate(models.Model):
     status = models.CharField(max_length=12, choices=Action.Status.choices)
     rag = models.CharField(max_length=10, choices=Rag.choices, blank=True)
     review = models.ForeignKey(
-        "Review", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "Review", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
     class Meta:
@@ -159,7 +165,7 @@ class ActionUpdate(models.Model):
 class Review(models.Model):
     """A quarterly review of the work plan, walked priority by priority."""
 
-    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="reviews")
+    partnership = models.ForeignKey(Partnership, on_delete=models.PROTECT, related_name="reviews")
     quarter = models.CharField(max_length=40)
     held_on = models.DateField()
     recorded_by = models.ForeignKey(
@@ -178,10 +184,10 @@ class Review(models.Model):
 class ReviewEntry(models.Model):
     """What the review concluded about one priority (action empty) or one action."""
 
-    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="entries")
-    priority = models.ForeignKey(Priority, on_delete=models.CASCADE, related_name="+")
+    review = models.ForeignKey(Review, on_delete=models.PROTECT, related_name="entries")
+    priority = models.ForeignKey(Priority, on_delete=models.PROTECT, related_name="review_entries")
     action = models.ForeignKey(
-        Action, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Action, null=True, blank=True, on_delete=models.PROTECT, related_name="review_entries"
     )
     status = models.CharField(max_length=12, choices=Action.Status.choices, blank=True)
     rag = models.CharField(max_length=10, choices=Rag.choices, blank=True)
@@ -200,7 +206,7 @@ class AssessmentRun(models.Model):
         IMPORTED = "imported", "Imported from a file"
 
     partnership = models.ForeignKey(
-        Partnership, on_delete=models.CASCADE, related_name="assessments"
+        Partnership, on_delete=models.PROTECT, related_name="assessments"
     )
     area_code = models.CharField(max_length=40)
     period_start = models.DateField(null=True, blank=True)
@@ -224,9 +230,9 @@ class AssessmentRun(models.Model):
 class Decision(models.Model):
     """The one recorded decision adopting an assessment's priorities and localities."""
 
-    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="decisions")
+    partnership = models.ForeignKey(Partnership, on_delete=models.PROTECT, related_name="decisions")
     assessment = models.ForeignKey(
-        AssessmentRun, null=True, on_delete=models.SET_NULL, related_name="decisions"
+        AssessmentRun, null=True, on_delete=models.PROTECT, related_name="decisions"
     )
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"

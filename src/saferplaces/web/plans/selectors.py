@@ -1,4 +1,8 @@
-"""Reads for the plan and the work plan."""
+"""Reads for the plan and the work plan.
+
+Reads default to what is current: archived priorities, localities and actions (and the actions
+of an archived priority) are left out unless ``include_archived=True`` asks for the history.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ from saferplaces.web.plans.models import (
     Priority,
     PriorityLocality,
     Review,
+    ReviewEntry,
 )
 
 
@@ -58,20 +63,31 @@ def flag_actions(actions: Iterable[Action]) -> list[Action]:
     return out
 
 
-def priority_leads(partnership: Partnership) -> QuerySet[Priority]:
+def current_priorities(
+    partnership: Partnership, *, include_archived: bool = False
+) -> QuerySet[Priority]:
+    """The partnership's priorities, without their related records (form choices, imports)."""
+    qs = Priority.objects.filter(partnership=partnership)
+    return qs if include_archived else qs.filter(archived_at__isnull=True)
+
+
+def priority_leads(
+    partnership: Partnership, *, include_archived: bool = False
+) -> QuerySet[Priority]:
     """The partnership's priorities with their leads, as the dashboard lists them."""
-    return Priority.objects.filter(partnership=partnership).select_related(
+    return current_priorities(partnership, include_archived=include_archived).select_related(
         "lead_officer", "lead_officer__organisation", "lead_organisation"
     )
 
 
-def priorities(partnership: Partnership) -> QuerySet[Priority]:
+def priorities(partnership: Partnership, *, include_archived: bool = False) -> QuerySet[Priority]:
+    live = Q(actions__archived_at__isnull=True)
     return (
-        priority_leads(partnership)
+        priority_leads(partnership, include_archived=include_archived)
         .prefetch_related("partner_objectives__plan")
         .annotate(
-            open_actions=Count("actions", filter=~Q(actions__status__in=Action.CLOSED)),
-            total_actions=Count("actions"),
+            open_actions=Count("actions", filter=live & ~Q(actions__status__in=Action.CLOSED)),
+            total_actions=Count("actions", filter=live),
         )
     )
 
@@ -82,19 +98,34 @@ def county_priorities(partnership: Partnership) -> QuerySet[Priority]:
         return Priority.objects.none()
     return (
         Priority.objects.filter(
-            partnership_id=partnership.county_id, scope=Priority.Scope.COUNTY_WIDE
+            partnership_id=partnership.county_id,
+            scope=Priority.Scope.COUNTY_WIDE,
+            archived_at__isnull=True,
         )
         .select_related("lead_officer", "lead_officer__organisation", "lead_organisation")
         .prefetch_related("partner_objectives__plan")
     )
 
 
-def localities(partnership: Partnership) -> QuerySet[PriorityLocality]:
-    return PriorityLocality.objects.filter(partnership=partnership).select_related("priority")
+def localities(
+    partnership: Partnership, *, include_archived: bool = False
+) -> QuerySet[PriorityLocality]:
+    qs = PriorityLocality.objects.filter(partnership=partnership).select_related("priority")
+    return qs if include_archived else qs.filter(archived_at__isnull=True)
 
 
-def actions(partnership: Partnership) -> QuerySet[Action]:
-    return Action.objects.filter(priority__partnership=partnership).select_related(
+def current_actions(
+    partnership: Partnership, *, include_archived: bool = False
+) -> QuerySet[Action]:
+    """The partnership's actions, plain; an action is current if it and its priority are."""
+    qs = Action.objects.filter(priority__partnership=partnership)
+    if include_archived:
+        return qs
+    return qs.filter(archived_at__isnull=True, priority__archived_at__isnull=True)
+
+
+def actions(partnership: Partnership, *, include_archived: bool = False) -> QuerySet[Action]:
+    return current_actions(partnership, include_archived=include_archived).select_related(
         "priority", "owner", "owner__organisation", "organisation"
     )
 
@@ -124,7 +155,7 @@ def workplan(
     # Each owner and organisation read once, not once per action (a work plan of 100 actions
     # has a handful of each); the priorities are the groups' own, set on their actions below.
     qs = (
-        Action.objects.filter(priority__partnership=partnership)
+        current_actions(partnership)
         .defer("description")
         .prefetch_related("owner__organisation", "organisation")
         .order_by("priority__position", "priority__title", "due_date", "id")
@@ -143,7 +174,7 @@ def workplan(
     elif only == "stale":
         flagged = [a for a in flagged if a.stale]
     groups: dict[int, PriorityActions] = {}
-    for p in Priority.objects.filter(partnership=partnership).order_by("position", "title"):
+    for p in current_priorities(partnership).order_by("position", "title"):
         if priority_id and p.pk != priority_id:
             continue
         groups[p.pk] = PriorityActions(p)
@@ -162,9 +193,11 @@ def workplan(
     )
 
 
-def action_with_history(partnership: Partnership, pk: int) -> Action:
+def action_with_history(
+    partnership: Partnership, pk: int, *, include_archived: bool = False
+) -> Action:
     a = (
-        actions(partnership)
+        actions(partnership, include_archived=include_archived)
         .prefetch_related(
             Prefetch(
                 "updates",
@@ -188,7 +221,7 @@ def review_walk(partnership: Partnership) -> list[PriorityActions]:
         qs = qs.exclude(status__in=Action.CLOSED)
     groups = {
         p.pk: PriorityActions(p)
-        for p in Priority.objects.filter(partnership=partnership).order_by("position", "title")
+        for p in current_priorities(partnership).order_by("position", "title")
     }
     for a in flag_actions(qs):
         groups[a.priority_id].actions.append(a)
@@ -204,8 +237,7 @@ def reviews(partnership: Partnership) -> QuerySet[Review]:
 
 
 def review_detail(partnership: Partnership, pk: int) -> Review:
-    from saferplaces.web.plans.models import ReviewEntry
-
+    """A past review as it was recorded: archived priorities and actions included."""
     return (
         Review.objects.filter(partnership=partnership)
         .select_related("recorded_by", "recorded_by__organisation")
@@ -232,4 +264,97 @@ def assessments(partnership: Partnership) -> QuerySet[AssessmentRun]:
 def decisions(partnership: Partnership) -> QuerySet[Decision]:
     return Decision.objects.filter(partnership=partnership).select_related(
         "decided_by", "decided_by__organisation", "assessment"
+    )
+
+
+# History: what is archived -----------------------------------------------------------------
+
+
+@dataclass
+class ArchiveImpact:
+    """What stays in the history when a record is archived (for the confirmation page)."""
+
+    actions: int = 0
+    updates: int = 0
+    indicators: int = 0
+    values: int = 0
+    review_entries: int = 0
+
+    def phrases(self) -> list[str]:
+        def n(count: int, one: str, many: str) -> str:
+            return f"{count:,} {one if count == 1 else many}"
+
+        out = []
+        if self.actions:
+            out.append(n(self.actions, "action", "actions"))
+        if self.updates:
+            out.append(n(self.updates, "update", "updates"))
+        if self.indicators:
+            out.append(n(self.indicators, "indicator", "indicators"))
+        if self.values:
+            out.append(n(self.values, "monthly value", "monthly values"))
+        if self.review_entries:
+            out.append(n(self.review_entries, "review entry", "review entries"))
+        return out
+
+
+def priority_impact(priority: Priority) -> ArchiveImpact:
+    from saferplaces.web.performance.models import IndicatorValue
+
+    return ArchiveImpact(
+        actions=priority.actions.filter(archived_at__isnull=True).count(),
+        updates=ActionUpdate.objects.filter(action__priority=priority).count(),
+        indicators=priority.indicators.filter(archived_at__isnull=True).count(),
+        values=IndicatorValue.objects.filter(indicator__priority=priority).count(),
+        review_entries=ReviewEntry.objects.filter(priority=priority).count(),
+    )
+
+
+def action_impact(action: Action) -> ArchiveImpact:
+    return ArchiveImpact(
+        updates=action.updates.count(),
+        review_entries=ReviewEntry.objects.filter(action=action).count(),
+    )
+
+
+@dataclass
+class Archived:
+    priorities: list[Priority]
+    actions: list[Action]
+    localities: list[PriorityLocality]
+    indicators: list
+
+
+def archived(partnership: Partnership) -> Archived:
+    """Everything archived in the partnership, newest first, for the Archived page."""
+    from saferplaces.web.performance.models import Indicator
+
+    newest = ("-archived_at", "-id")
+    return Archived(
+        priorities=list(
+            Priority.objects.filter(partnership=partnership, archived_at__isnull=False)
+            .select_related("archived_by")
+            .annotate(
+                action_count=Count("actions", distinct=True),
+                indicator_count=Count("indicators", distinct=True),
+            )
+            .order_by(*newest)
+        ),
+        actions=list(
+            Action.objects.filter(priority__partnership=partnership, archived_at__isnull=False)
+            .select_related("priority", "archived_by", "owner")
+            .annotate(update_count=Count("updates"))
+            .order_by(*newest)
+        ),
+        localities=list(
+            PriorityLocality.objects.filter(partnership=partnership, archived_at__isnull=False)
+            .select_related("archived_by")
+            .order_by(*newest)
+        ),
+        indicators=list(
+            Indicator.objects.filter(partnership=partnership, archived_at__isnull=False)
+            .select_related("priority", "archived_by")
+            .annotate(value_count=Count("values"))
+            .order_by(*newest)
+        ),
     )

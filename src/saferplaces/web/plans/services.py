@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from saferplaces.web.accounts.models import User
 from saferplaces.web.audit.services import record, snapshot
+from saferplaces.web.core.models import Archivable
 from saferplaces.web.partnerships.models import Partnership
 from saferplaces.web.plans.models import (
     Action,
@@ -62,6 +63,55 @@ def _check_period(start: dt.date | None, end: dt.date | None) -> None:
         raise ValidationError({"period_end": "The end of the period must be after its start"})
 
 
+# Archiving ------------------------------------------------------------------------------------
+# Nothing with history is ever deleted: priorities, localities, actions and indicators are
+# archived (hidden from current views, kept in history) and can be restored. There is no
+# delete: a record created by mistake is archived like any other, so the audit trail of its
+# creation still points at something.
+
+
+def _noun(obj: Archivable) -> str:
+    return str(obj._meta.verbose_name)
+
+
+def check_current(obj: Archivable, *, field: str | None = None) -> None:
+    """Refuses a change to an archived record: it is history until someone restores it."""
+    if obj.is_archived:
+        msg = f"This {_noun(obj)} is archived. Restore it before changing it"
+        raise ValidationError({field: msg} if field else msg)
+
+
+@transaction.atomic
+def set_archived(
+    *,
+    actor: User | None,
+    obj: Archivable,
+    partnership: Partnership,
+    archived: bool,
+    summary: str = "",
+) -> None:
+    """Archives or restores one record, with the whole record before and after in the audit."""
+    if obj.is_archived == archived:
+        raise ValidationError(
+            f"This {_noun(obj)} is {'already archived' if archived else 'not archived'}"
+        )
+    before = snapshot(obj)
+    if archived:
+        obj.mark_archived(actor)
+    else:
+        obj.mark_restored()
+    obj.save(update_fields=["archived_at", "archived_by"])
+    record(
+        actor=actor,
+        verb="archived" if archived else "restored",
+        obj=obj,
+        partnership=partnership,
+        before=before,
+        after=snapshot(obj),
+        summary=summary,
+    )
+
+
 # Priorities -----------------------------------------------------------------------------------
 
 
@@ -101,6 +151,7 @@ def priority_create(
 def priority_update(
     *, actor: User, priority: Priority, objectives: list[Any] | None = None, **fields: Any
 ) -> Priority:
+    check_current(priority)
     before = {
         **(snapshot(priority) or {}),
         "partner_objectives": sorted(priority.partner_objectives.values_list("pk", flat=True)),
@@ -126,18 +177,20 @@ def priority_update(
     return priority
 
 
-@transaction.atomic
-def priority_delete(*, actor: User, priority: Priority) -> None:
-    if priority.actions.exists():
-        raise ValidationError("This priority has actions. Move or remove them first")
-    record(
+def priority_archive(*, actor: User, priority: Priority) -> None:
+    """Archives the priority. Its actions and indicators are hidden with it, not changed."""
+    n = priority.actions.filter(archived_at__isnull=True).count()
+    set_archived(
         actor=actor,
-        verb="delete",
         obj=priority,
         partnership=priority.partnership,
-        before=snapshot(priority),
+        archived=True,
+        summary=f"Archived with its {n} action{'s' if n != 1 else ''}" if n else "",
     )
-    priority.delete()
+
+
+def priority_restore(*, actor: User, priority: Priority) -> None:
+    set_archived(actor=actor, obj=priority, partnership=priority.partnership, archived=False)
 
 
 # Localities -----------------------------------------------------------------------------------
@@ -172,6 +225,7 @@ def locality_create(
 
 @transaction.atomic
 def locality_update(*, actor: User, locality: PriorityLocality, **fields: Any) -> PriorityLocality:
+    check_current(locality)
     before = snapshot(locality)
     _apply(locality, LOCALITY_FIELDS, fields)
     locality.area_codes = clean_area_codes(locality.area_codes or [])
@@ -188,16 +242,12 @@ def locality_update(*, actor: User, locality: PriorityLocality, **fields: Any) -
     return locality
 
 
-@transaction.atomic
-def locality_delete(*, actor: User, locality: PriorityLocality) -> None:
-    record(
-        actor=actor,
-        verb="delete",
-        obj=locality,
-        partnership=locality.partnership,
-        before=snapshot(locality),
-    )
-    locality.delete()
+def locality_archive(*, actor: User, locality: PriorityLocality) -> None:
+    set_archived(actor=actor, obj=locality, partnership=locality.partnership, archived=True)
+
+
+def locality_restore(*, actor: User, locality: PriorityLocality) -> None:
+    set_archived(actor=actor, obj=locality, partnership=locality.partnership, archived=False)
 
 
 # Actions --------------------------------------------------------------------------------------
@@ -206,6 +256,7 @@ def locality_delete(*, actor: User, locality: PriorityLocality) -> None:
 def _check_action(action: Action) -> None:
     if action.priority_id is None:
         raise ValidationError({"priority": "Choose the priority this action delivers"})
+    check_current(action.priority, field="priority")
 
 
 @transaction.atomic
@@ -228,8 +279,10 @@ def action_create(*, actor: User | None, priority: Priority, **fields: Any) -> A
 @transaction.atomic
 def action_update(*, actor: User, action: Action, **fields: Any) -> Action:
     """A manager's edit of the whole action (title, owner, due date...)."""
+    check_current(action)
     before = snapshot(action)
     _apply(action, ACTION_FIELDS, fields)
+    _check_action(action)
     if action.priority.partnership_id != Action.objects.get(pk=action.pk).priority.partnership_id:
         raise ValidationError({"priority": "An action cannot move to another partnership"})
     action.full_clean()
@@ -245,6 +298,19 @@ def action_update(*, actor: User, action: Action, **fields: Any) -> Action:
     return action
 
 
+def action_archive(*, actor: User, action: Action) -> None:
+    set_archived(actor=actor, obj=action, partnership=action.priority.partnership, archived=True)
+
+
+def action_restore(*, actor: User, action: Action) -> None:
+    # Restoring an action under an archived priority would leave it hidden all the same.
+    if action.priority.is_archived:
+        raise ValidationError(
+            f"Its priority, {action.priority.title}, is archived. Restore the priority first"
+        )
+    set_archived(actor=actor, obj=action, partnership=action.priority.partnership, archived=False)
+
+
 @transaction.atomic
 def action_add_update(
     *,
@@ -257,6 +323,8 @@ def action_add_update(
     when: dt.datetime | None = None,
 ) -> ActionUpdate:
     """A dated progress update: kept in the action's history and sets its status and RAG."""
+    check_current(action)
+    check_current(action.priority)
     note = note.strip()
     if not note:
         raise ValidationError({"note": "Enter what has happened since the last update"})
@@ -330,6 +398,9 @@ def review_record(
             line.action and line.action.priority_id != line.priority.pk
         ):
             raise ValidationError("The review includes an action from another partnership")
+        check_current(line.priority)
+        if line.action is not None:
+            check_current(line.action)
         entries.append(
             ReviewEntry(
                 review=review,
@@ -543,7 +614,11 @@ def assessment_adopt(
     if unknown:
         raise ValidationError("The choice includes recommendations that are not in this assessment")
     adopted: dict[str, list[dict[str, Any]]] = {"priorities": [], "localities": []}
-    existing = {p.title.casefold(): p for p in partnership.priorities.all()}
+    # Only current priorities: an archived one of the same name stays archived (restore it to
+    # bring it back) and the adopted recommendation becomes a new priority.
+    existing = {
+        p.title.casefold(): p for p in partnership.priorities.filter(archived_at__isnull=True)
+    }
     next_pos = max([p.position for p in existing.values()], default=0) + 1
     for i in priority_indexes:
         rec = by_p[i]

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,7 +15,9 @@ from django.views.decorators.http import require_POST
 from saferplaces.web import forms as f
 from saferplaces.web import integrations
 from saferplaces.web import permissions as perm
+from saferplaces.web.core.text import clean_text
 from saferplaces.web.partnerships import selectors as p_selectors
+from saferplaces.web.partnerships.models import Partnership
 from saferplaces.web.plans import selectors, services
 from saferplaces.web.plans.models import Action, AssessmentRun, Priority, PriorityLocality
 from saferplaces.web.views_common import apply_service_errors, page
@@ -94,7 +97,7 @@ def priority_new(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def priority_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     p = p_selectors.partnership_for_user(request.user, slug, perm.EDIT_PLAN)
-    pr = get_object_or_404(Priority, pk=pk, partnership=p)
+    pr = get_object_or_404(selectors.current_priorities(p), pk=pk)
     form = _priority_form(request, p, pr)
     if request.method == "POST" and form.is_valid():
         try:
@@ -120,18 +123,91 @@ def priority_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     )
 
 
-@login_required
-@require_POST
-def priority_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    p = p_selectors.partnership_for_user(request.user, slug, perm.EDIT_PLAN)
-    pr = get_object_or_404(Priority, pk=pk, partnership=p)
+# Archiving: nothing with history is deleted. Archive asks first; restore needs no question.
+
+
+def archive_confirm(
+    request: HttpRequest,
+    p: Partnership,
+    *,
+    section: str,
+    noun: str,
+    title: str,
+    stays: list[str],
+    archive: Callable[[], None],
+    done_url: str,
+    cancel_url: str,
+) -> HttpResponse:
+    """The GOV.UK confirmation page for archiving one record (GET), and the archiving (POST)."""
+    if request.method == "POST":
+        try:
+            archive()
+        except ValidationError as exc:
+            messages.error(request, exc.messages[0])
+            return redirect(cancel_url)
+        messages.success(
+            request, f"{noun.capitalize()} archived: {title}. It can be restored from this page"
+        )
+        return redirect(done_url)
+    return page(
+        request,
+        "plans/archive_confirm.html",
+        p,
+        section,
+        noun=noun,
+        title=title,
+        stays=stays,
+        cancel_url=cancel_url,
+    )
+
+
+def restore_done(
+    request: HttpRequest, p: Partnership, noun: str, title: str, restore: Callable[[], None]
+) -> HttpResponse:
     try:
-        services.priority_delete(actor=request.user, priority=pr)
+        restore()
     except ValidationError as exc:
         messages.error(request, exc.messages[0])
     else:
-        messages.success(request, "Priority removed from the plan")
-    return redirect("plans:plan", p.slug)
+        messages.success(request, f"{noun.capitalize()} restored: {title}")
+    return redirect("plans:archived", p.slug)
+
+
+@login_required
+def archived(request: HttpRequest, slug: str) -> HttpResponse:
+    p = p_selectors.partnership_for_user(request.user, slug)
+    return page(request, "plans/archived.html", p, "plan", a=selectors.archived(p))
+
+
+@login_required
+def priority_archive(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    p = p_selectors.partnership_for_user(request.user, slug, perm.EDIT_PLAN)
+    pr = get_object_or_404(selectors.current_priorities(p), pk=pk)
+    return archive_confirm(
+        request,
+        p,
+        section="plan",
+        noun="priority",
+        title=pr.title,
+        stays=selectors.priority_impact(pr).phrases(),
+        archive=lambda: services.priority_archive(actor=request.user, priority=pr),
+        done_url=reverse("plans:archived", args=[p.slug]),
+        cancel_url=reverse("plans:plan", args=[p.slug]),
+    )
+
+
+@login_required
+@require_POST
+def priority_restore(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    p = p_selectors.partnership_for_user(request.user, slug, perm.EDIT_PLAN)
+    pr = get_object_or_404(selectors.current_priorities(p, include_archived=True), pk=pk)
+    return restore_done(
+        request,
+        p,
+        "priority",
+        pr.title,
+        lambda: services.priority_restore(actor=request.user, priority=pr),
+    )
 
 
 @login_required
@@ -146,7 +222,7 @@ def locality_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 def _locality_form(request: HttpRequest, slug: str, pk: int | None) -> HttpResponse:
     p = p_selectors.partnership_for_user(request.user, slug, perm.EDIT_PLAN)
-    loc = get_object_or_404(PriorityLocality, pk=pk, partnership=p) if pk else None
+    loc = get_object_or_404(selectors.localities(p), pk=pk) if pk else None
     initial = {}
     if loc is not None:
         initial = {
@@ -189,14 +265,34 @@ def _locality_form(request: HttpRequest, slug: str, pk: int | None) -> HttpRespo
 
 
 @login_required
-@require_POST
-def locality_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def locality_archive(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     p = p_selectors.partnership_for_user(request.user, slug, perm.EDIT_PLAN)
-    services.locality_delete(
-        actor=request.user, locality=get_object_or_404(PriorityLocality, pk=pk, partnership=p)
+    loc = get_object_or_404(selectors.localities(p), pk=pk)
+    return archive_confirm(
+        request,
+        p,
+        section="plan",
+        noun="priority locality",
+        title=loc.name,
+        stays=[],
+        archive=lambda: services.locality_archive(actor=request.user, locality=loc),
+        done_url=reverse("plans:archived", args=[p.slug]),
+        cancel_url=reverse("plans:plan", args=[p.slug]),
     )
-    messages.success(request, "Priority locality removed")
-    return redirect("plans:plan", p.slug)
+
+
+@login_required
+@require_POST
+def locality_restore(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    p = p_selectors.partnership_for_user(request.user, slug, perm.EDIT_PLAN)
+    loc = get_object_or_404(selectors.localities(p, include_archived=True), pk=pk)
+    return restore_done(
+        request,
+        p,
+        "priority locality",
+        loc.name,
+        lambda: services.locality_restore(actor=request.user, locality=loc),
+    )
 
 
 # Work plan ------------------------------------------------------------------------------------
@@ -244,7 +340,7 @@ def _action_form(
         request.POST or None,
         initial=initial,
         people=p_selectors.partnership_people(p),
-        priorities=list(Priority.objects.filter(partnership=p)),
+        priorities=list(selectors.current_priorities(p)),
     )
 
 
@@ -273,18 +369,21 @@ def action_new(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-def _get_action(p, pk: int) -> Action:
+def _get_action(p, pk: int, *, include_archived: bool = False) -> Action:
     try:
-        return selectors.action_with_history(p, pk)
+        return selectors.action_with_history(p, pk, include_archived=include_archived)
     except Action.DoesNotExist:
         raise Http404("No such action") from None
 
 
 @login_required
 def action_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    # An archived action's page stays readable: it is linked from past reviews and the
+    # Archived page. It can no longer be changed until restored.
     p = p_selectors.partnership_for_user(request.user, slug)
-    a = _get_action(p, pk)
-    can_update = perm.can(request.user, p, perm.UPDATE_ACTION, a)
+    a = _get_action(p, pk, include_archived=True)
+    archived_now = a.is_archived or a.priority.is_archived
+    can_update = not archived_now and perm.can(request.user, p, perm.UPDATE_ACTION, a)
     form = f.ActionUpdateForm(initial={"status": a.status, "rag": a.rag}) if can_update else None
     return page(
         request,
@@ -294,6 +393,34 @@ def action_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         action=a,
         update_form=form,
         can_update=can_update,
+        archived_now=archived_now,
+    )
+
+
+@login_required
+def action_archive(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    p = p_selectors.partnership_for_user(request.user, slug, perm.EDIT_WORKPLAN)
+    a = _get_action(p, pk)
+    return archive_confirm(
+        request,
+        p,
+        section="workplan",
+        noun="action",
+        title=a.title,
+        stays=selectors.action_impact(a).phrases(),
+        archive=lambda: services.action_archive(actor=request.user, action=a),
+        done_url=reverse("plans:archived", args=[p.slug]),
+        cancel_url=reverse("plans:action", args=[p.slug, a.pk]),
+    )
+
+
+@login_required
+@require_POST
+def action_restore(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    p = p_selectors.partnership_for_user(request.user, slug, perm.EDIT_WORKPLAN)
+    a = _get_action(p, pk, include_archived=True)
+    return restore_done(
+        request, p, "action", a.title, lambda: services.action_restore(actor=request.user, action=a)
     )
 
 
@@ -349,6 +476,22 @@ def reviews(request: HttpRequest, slug: str) -> HttpResponse:
     return page(request, "plans/reviews.html", p, "workplan", reviews=list(selectors.reviews(p)))
 
 
+def _review_comment(
+    request: HttpRequest, name: str, what: str, line_errors: list[dict[str, str]]
+) -> str:
+    """A review line's comment through the workspace's text rules (it is read outside a form)."""
+    try:
+        return clean_text(
+            request.POST.get(name, ""),
+            max_length=None,
+            field=f"The comment on {what}",
+            multiline=True,
+        )
+    except ValidationError as exc:
+        line_errors.append({"href": f"#{name}", "text": exc.messages[0]})
+        return ""
+
+
 @login_required
 def review_new(request: HttpRequest, slug: str) -> HttpResponse:
     p = p_selectors.partnership_for_user(request.user, slug, perm.RECORD_REVIEW)
@@ -374,7 +517,9 @@ def review_new(request: HttpRequest, slug: str) -> HttpResponse:
                     priority=g.priority,
                     action=None,
                     rag=rag,
-                    comment=request.POST.get(f"p{g.priority.pk}-comment", ""),
+                    comment=_review_comment(
+                        request, f"p{g.priority.pk}-comment", g.priority.title, line_errors
+                    ),
                 )
             )
             for a in g.actions:
@@ -394,7 +539,9 @@ def review_new(request: HttpRequest, slug: str) -> HttpResponse:
                         action=a,
                         status=status,
                         rag=arag,
-                        comment=request.POST.get(f"a{a.pk}-comment", ""),
+                        comment=_review_comment(
+                            request, f"a{a.pk}-comment", f"'{a.title}'", line_errors
+                        ),
                     )
                 )
         if form.is_valid() and not line_errors:
