@@ -584,6 +584,14 @@ def assess(
         Path | None,
         typer.Option(help="YAML/CSV of public concern, partnership capacity and factor weights."),
     ] = None,
+    locality_weights: Annotated[
+        str | None,
+        typer.Option(
+            "--locality-weights",
+            help="Priority-localities domain weights, e.g. crime_and_disorder=2,deprivation=1 "
+            "(default: equal; a partner domain is named by its measure id).",
+        ),
+    ] = None,
     report: Annotated[
         str | None,
         typer.Option(help="Also render documents: any of html,pdf,docx,csv,xlsx,committee."),
@@ -604,6 +612,7 @@ def assess(
     from saferplaces.assessment import assess as run_assessment
     from saferplaces.assessment.inputs import InputError
     from saferplaces.assessment.periods import PeriodError
+    from saferplaces.assessment.sections.localities import parse_weights
 
     if schema:
         _print_json(json_schema())
@@ -615,6 +624,7 @@ def assess(
         result = run_assessment(
             area, start, end, baseline, con=con, allow_gaps=allow_gaps, baseline_basis=baseline_basis,
             cell_size_m=cell_size, harm_weights=harm_weights, priority_inputs=priority_inputs,
+            locality_weights=parse_weights(locality_weights),
         )  # fmt: skip
     out_dir = out or Path(f"assessment-{result.area.code}-{start}-{end}")
     text = result.to_json()
@@ -653,8 +663,8 @@ def _print_assessment(a) -> None:
                           f"1,000 ({c.crime.direction}).", highlight=False)  # fmt: skip
     if a.peers:
         for r in a.peers.ranks:
-            console.print(f"  Peers: {r.measure} ranks {r.rank} of {r.of} (peer median "
-                          f"{r.peer_median}).", highlight=False)  # fmt: skip
+            console.print(f"  Peers: {r.measure}: {r.text or 'not ranked (no similar area has police data for the period)'}.",
+                          highlight=False)  # fmt: skip
     table = Table(title="By category")
     # Count is the whole period; the change compares "Compared" with "Baseline", the same months.
     for col in ("Category", "Count", "Compared", "Baseline", "Change", "p", "Rate/1,000"):
@@ -669,6 +679,11 @@ def _print_assessment(a) -> None:
     sel = [p for p in a.priority_localities.localities if p.selected]
     console.print(f"Priority localities ({a.priority_localities.threshold_rule}): "
                   + (", ".join(p.area.name for p in sel) or "none selected"), highlight=False)  # fmt: skip
+    if a.county:
+        for d in a.county.districts:
+            console.print(f"  {d.area.name}: crime {d.crime.count:,} ({d.crime.rate_per_1000} per 1,000); "
+                          f"localities: {', '.join(x.name for x in d.priority_localities) or 'none'}",
+                          highlight=False)  # fmt: skip
     console.print("Recommended priorities: " + ", ".join(
         f"{p.theme} ({p.total:.2f})" for p in a.recommended_priorities.priorities if p.recommended),
         highlight=False)  # fmt: skip

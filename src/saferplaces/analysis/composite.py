@@ -1022,7 +1022,9 @@ def locality_rationale(
                        f"line is {result.threshold:g}."]  # fmt: skip
     else:
         doms = " and ".join(relative(k) for k in range(len(result.domain_names)))
-        parts = [f"Not selected: its score is {score:.0f}, below the line of "
+        # A score just under the line must not read "150, below the line of 150".
+        shown = f"{score:.1f}" if round(score) >= result.threshold else f"{score:.0f}"
+        parts = [f"Not selected: its score is {shown}, below the line of "
                  f"{result.threshold:g}, with {doms}."]  # fmt: skip
     if persistence_result is not None:
         if persistence_result.years_above is None:

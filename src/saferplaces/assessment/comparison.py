@@ -20,6 +20,7 @@ import duckdb
 
 from saferplaces.analysis import change as chg
 from saferplaces.analysis import rates
+from saferplaces.analysis.harm import apply_harm_weights
 from saferplaces.assessment import model as m
 from saferplaces.assessment.parameters import (
     ASB,
@@ -66,15 +67,22 @@ def total(series: Mapping[date, int], months: Iterable[date]) -> int:
 
 
 def harm_series(monthly: Monthly, harm_weights: HarmWeights) -> dict[date, float]:
-    """Harm-weighted crime per month (ASB has no harm weight)."""
-    out: dict[date, float] = {}
-    for category, by_month in monthly.items():
-        if category == ASB:
-            continue
-        w = harm_weights.weight(category) or 0.0
-        for d, n in by_month.items():
-            out[d] = out.get(d, 0.0) + n * w
-    return out
+    """Harm-weighted crime per month through :func:`~saferplaces.analysis.harm.apply_harm_weights`:
+    ASB is excluded for its stated reason and any other category without a weight is refused
+    (never counted as no harm)."""
+    months = sorted({d for by_month in monthly.values() for d in by_month})
+    return {d: apply_harm_weights({c: by_month[d] for c, by_month in monthly.items() if d in by_month},
+                                  harm_weights.weights).total
+            for d in months}  # fmt: skip
+
+
+def harm_exclusions(monthly: Monthly, months: Iterable[date], harm_weights: HarmWeights) -> list[m.HarmExclusion]:
+    """The categories left out of the harm total over ``months``, with their counts and reasons."""
+    ms = list(months)
+    res = apply_harm_weights({c: total(by_month, ms) for c, by_month in sorted(monthly.items())},
+                             harm_weights.weights)  # fmt: skip
+    return [m.HarmExclusion(category=x.category, count=int(x.count), reason=x.reason,
+                            statement=x.statement) for x in res.exclusions]  # fmt: skip
 
 
 def reference_for(data: Warehouse, comparison: Comparison) -> Monthly:

@@ -28,11 +28,13 @@ from saferplaces.assessment.queries import Warehouse
 from saferplaces.assessment.scope import AssessmentError, Request, Scope, build_scope
 from saferplaces.assessment.sections import (
     categories,
+    county,
     emerging,
     hotspots,
     localities,
     methods,
     overview,
+    partner_data,
     peers,
     places,
     priorities,
@@ -51,8 +53,11 @@ def run(con: duckdb.DuckDBPyConnection, request: Request) -> m.Assessment:
     places_part = places.build(scope, data)
     hotspot_part = hotspots.build(scope, data)
     locality_part = localities.build(scope, data)
-    emerging_part = emerging.build(scope, data)
+    partner_part = partner_data.build(scope, data, locality_part)
+    emerging_summary, emerging_part = emerging.build(scope, data)
     priority_part = priorities.build(scope, data, categories=category_part)
+    # County only: its districts side by side, from the county's own extract.
+    county_part = county.build(scope, data, localities_part=locality_part)
     # Quality last but two: it lists the caveats the sections above added.
     quality_part = quality.build(scope, data)
     return m.Assessment(
@@ -70,8 +75,12 @@ def run(con: duckdb.DuckDBPyConnection, request: Request) -> m.Assessment:
         places=places_part,
         hotspots=hotspot_part,
         priority_localities=locality_part,
+        partner_data=partner_part,
+        county=county_part,
         emerging_issues=emerging_part,
+        emerging=emerging_summary,
         recommended_priorities=priority_part,
+        data_cannot_show=priorities.cannot_show(),
         data_quality=quality_part,
         methods=methods.build(scope),
         provenance=provenance.build(scope, data),
@@ -113,6 +122,7 @@ def assess(
     locality_threshold: float = LOCALITY_THRESHOLD,
     peers_k: int = PEERS_K,
     baseline_basis: str = MATCHED_MONTHS,
+    locality_weights: dict[str, float] | None = None,
 ) -> m.Assessment:
     """Produce the strategic assessment for ``area`` over ``start``–``end`` (YYYY-MM).
 
@@ -131,6 +141,7 @@ def assess(
         cell_size_m=cell_size_m, harm_weights=Path(harm_weights) if harm_weights else None,
         priority_inputs=Path(priority_inputs) if priority_inputs else None,
         locality_threshold=locality_threshold, peers_k=peers_k, baseline_basis=baseline_basis,
+        locality_weights=locality_weights,
     )  # fmt: skip
     own = con is None
     if own:

@@ -5,7 +5,7 @@
 * Priority inputs (``--priority-inputs FILE``, YAML or CSV): public concern and partnership
   capacity scores per theme (1–5), and the factor weights. YAML form::
 
-      weights: {harm: 3, volume: 2, trend: 2, vulnerability: 2, concentration: 1,
+      weights: {harm: 3, volume: 2, trend: 2, deprived_concentration: 2, concentration: 1,
                 public_concern: 1, partnership_capacity: 1}
       themes:
         Anti-social behaviour: {public_concern: 5, partnership_capacity: 4}
@@ -43,8 +43,17 @@ DEFAULT_WEIGHTS: dict[str, float] = {
 }
 
 
+#: The factor "vulnerability" measured concentration in deprived neighbourhoods and is now named
+#: for that; files may use either name, and the matrix keeps its original key.
+FACTOR_ALIASES = {"deprived_concentration": "vulnerability"}
+
+
 class InputError(ValueError):
     pass
+
+
+def _factor(key: str) -> str:
+    return FACTOR_ALIASES.get(key, key)
 
 
 @dataclass(frozen=True)
@@ -123,6 +132,7 @@ def load_priority_inputs(path: Path | None) -> PriorityInputs:
         except (OSError, yaml.YAMLError) as exc:
             raise InputError(f"{path}: cannot be read as YAML ({exc}).") from exc
         for key, value in (data.get("weights") or {}).items():
+            key = _factor(key)
             if key not in FACTORS:
                 raise InputError(f"{path}: weights: unknown factor {key!r}; use {', '.join(FACTORS)}.")
             out.weights[key] = _weight(value, f"{path}: weights.{key}")
@@ -145,6 +155,7 @@ def load_priority_inputs(path: Path | None) -> PriorityInputs:
                 for key, value in row.items():
                     if value is None or not str(value).strip():
                         continue
+                    key = _factor(key)
                     if key not in FACTORS:
                         raise InputError(f"{path}, line {line}: unknown column {key!r}.")
                     where = f"{path}, line {line}, field {key}"

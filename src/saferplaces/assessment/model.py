@@ -23,6 +23,24 @@ records in the *matched* months (it was every baseline month present), ``change`
 ``percent_ci_low``/``percent_ci_high`` (whole-period-seasonal basis), ``compared_harm``;
 ``Baseline.basis``, ``comparison``, ``matched_months``, ``matched_baseline_months``,
 ``reference_years``; ``Place.compared_count`` (``Place.p_value`` compares the matched months).
+
+Schema 2, figures a councillor can rely on: peers are the nearest over every area of the level
+nationally (``Peers.pool``), ranks use only those with police data (``Peer.has_data``,
+``PeerRank.text``); ``EmergingIssue`` is now a series flagged over its recent months with the
+false discovery rate controlled (``upper_limit``, ``cusum``, ``cusum_signal``,
+``exceeds_limit`` and ``score`` removed; ``months``, ``recent``, ``baseline_mean``, ``ratio``,
+``p_value``, ``q_value`` added), every flag listed, with ``Assessment.emerging``;
+``Overview.england_and_wales`` (month by month) and ``harm_exclusions``; the priority factor
+``vulnerability`` is ``deprived_concentration``; ``ThemeScore.value``/``name``/``applies``;
+coverage and caveats per theme and category; ``Assessment.data_cannot_show``.
+
+Schema 2, issue 10 (priority localities, partner data, counties): ``PriorityLocalities`` is the
+domain-balanced index against the area's own rate — ``LocalityComponent.name`` is now the
+indicator's plain name ("crime", "income", …) with its ``domain``, and ``index`` is against the
+area's rate (it was the mean of the place rates); new ``domains``, ``domain_scores``,
+``threshold_source``, ``persistence``, ``sensitivity``, ``robust``/``marginal``,
+``near_line`` and ``domination``. New ``Assessment.partner_data`` and, for a county,
+``Assessment.county`` (its districts side by side).
 """
 
 from __future__ import annotations
@@ -143,6 +161,33 @@ class Comparator(Model):
     crime: Change | None
     asb: Change | None
     coverage_note: str | None = None
+    months_used: list[str] = Field(
+        default_factory=list, description="England and Wales: the period months with data for every force"
+    )
+
+
+class HarmExclusion(Model):
+    """A category left out of the harm total, with the reason (ASB: no Crime Severity weight)."""
+
+    category: str
+    count: int
+    reason: str
+    statement: str
+
+
+class ReferenceRate(Model):
+    """The England and Wales reference, month by month: a month counts only when every force
+    of England and Wales is loaded for it (:func:`saferplaces.analysis.reference.england_and_wales_rate`)."""
+
+    months_used: list[str] = Field(description="Period months with data for every force (YYYY-MM)")
+    months_excluded: dict[str, list[str]] = Field(
+        description="Period months left out → the forces whose data is not loaded"
+    )
+    crime_rate_per_1000: float | None
+    crime_rate_ci_low: float | None = None
+    crime_rate_ci_high: float | None = None
+    asb_rate_per_1000: float | None = None
+    statement: str = Field(description="Which months the figure rests on, or why there is none")
 
 
 class OverviewMonth(Model):
@@ -158,6 +203,12 @@ class Overview(Model):
     baseline_monthly: list[OverviewMonth] = Field(default_factory=list)
     comparators: list[Comparator] = Field(
         description="Parent areas (county/force) and England and Wales where the warehouse has them"
+    )
+    england_and_wales: ReferenceRate | None = Field(
+        default=None, description="The England and Wales reference and the months it rests on"
+    )
+    harm_exclusions: list[HarmExclusion] = Field(
+        default_factory=list, description="Categories not in the harm total, and why"
     )
 
 
@@ -212,8 +263,14 @@ class Category(Model):
     trend: Trend | None = None
     seasonality: Seasonality | None = None
     outcomes: list[OutcomeShare] | None = None
-    peer_rate_median: float | None = None
+    peer_rate_median: float | None = Field(
+        default=None, description="Median rate of the similar areas with police data for the period"
+    )
     statement: str
+    coverage: str = Field(default="", description="What police.uk holds for this category and what it cannot show")
+    caveats: list[str] = Field(
+        default_factory=list, description="What the count mostly measures (e.g. police activity)"
+    )
 
 
 class Peer(Model):
@@ -223,23 +280,33 @@ class Peer(Model):
     crime_rate_per_1000: float | None
     asb_rate_per_1000: float | None
     months_present: int
+    has_data: bool = Field(default=True, description="Police data loaded for every month of the period")
 
 
 class PeerRank(Model):
     measure: str
     value: float | None
-    rank: int | None = Field(description="1 = highest rate among the area and its peers")
+    rank: int | None = Field(
+        description="1 = highest rate among the area and its peers with police data for the period"
+    )
     of: int
     peer_median: float | None
+    text: str | None = Field(default=None, description="e.g. '2nd highest of 6 areas (this area and 5 similar areas)'")
 
 
 class Peers(Model):
+    """The ``k`` most similar areas over every area of the level in England (and Wales), whatever
+    police data is loaded; rates and ranks use only the peers with police data for the period."""
+
     method: str
     features: list[str]
     k: int
-    candidates: int
+    candidates: int = Field(description="Areas the peers were chosen from (the area excluded)")
     areas: list[Peer]
     ranks: list[PeerRank]
+    pool: str = Field(default="", description="The areas the features are standardised over, in words")
+    compared: int = Field(default=0, description="Peers with police data for the period")
+    statement: str = Field(default="", description="Which peers are compared on, in plain English")
 
 
 class Place(Model):
@@ -330,8 +397,39 @@ class Hotspots(Model):
 
 class LocalityComponent(Model):
     name: str
-    value: float | None
-    index: float | None = Field(description="100 = the area average")
+    value: float | None = Field(description="The place's own value: a rate per 1,000 a year, a "
+                                "share of residents, or a count in the period (partner data)")
+    index: float | None = Field(description="100 = the area's own rate (total count / total base)")
+    domain: str | None = Field(default=None, description="The domain the indicator belongs to")
+
+
+class LocalityDomain(Model):
+    """A domain of the priority-localities index: it counts once, with its weight."""
+
+    key: str
+    name: str
+    weight: float
+    indicators: list[str]
+
+
+class LocalityDomination(Model):
+    """One non-residential map point (a prison, a hospital) holding a large share of a place's crime."""
+
+    location: str = Field(description="The data.police.uk label, e.g. 'On or near Prison'")
+    lon: float | None = None
+    lat: float | None = None
+    count: int
+    total: int
+    share: float
+    composite_without: float = Field(description="The composite recomputed without its records")
+    selected_without: bool
+
+
+class LocalitySensitivityCase(Model):
+    name: str
+    selected: list[str] = Field(description="Codes selected in this case")
+    added: list[str]
+    removed: list[str]
 
 
 class PriorityLocality(Model):
@@ -341,6 +439,9 @@ class PriorityLocality(Model):
     selected: bool
     components: list[LocalityComponent]
     rationale: str
+    domain_scores: dict[str, float] = Field(default_factory=dict, description="domain → score (100 = the area)")
+    near_line: bool = Field(default=False, description="Not selected but within the band below the line")
+    domination: LocalityDomination | None = None
 
 
 class PriorityLocalities(Model):
@@ -350,27 +451,114 @@ class PriorityLocalities(Model):
     threshold: float
     threshold_rule: str
     localities: list[PriorityLocality]
+    threshold_source: str = ""
+    domains: list[LocalityDomain] = Field(default_factory=list)
+    omitted: list[str] = Field(default_factory=list, description="Indicators or domains left out, with why")
+    persistence: str | None = Field(default=None, description="Complete years used, or why persistence is left out")
+    band: float = Field(default=25.0, description="Sensitivity band and 'just below the line' band, in points")
+    sensitivity: list[LocalitySensitivityCase] = Field(default_factory=list)
+    robust: list[str] = Field(default_factory=list, description="Codes selected in every case")
+    marginal: list[str] = Field(default_factory=list, description="Codes selected in some cases only")
+
+
+class PartnerMeasure(Model):
+    """A partner's measure loaded for the area and period, with its declared definition."""
+
+    measure_id: str
+    title: str
+    unit: str
+    source: str
+    licence: str = Field(description="Licence or sharing basis, as declared")
+    definition: str
+    notes: str | None = None
+    suppress_below: int = Field(description="Counts from 1 to this − 1 are not shown or published")
+    periods: list[str] = Field(description="The measure's periods used, e.g. 2025-Q1")
+    change: Change = Field(description="Count, rate per 1,000 and the like-for-like change (quarters "
+                           "matched to the same quarters of the baseline)")
+    in_localities: bool = Field(default=False, description="Used as a priority-localities domain")
+
+
+class PartnerData(Model):
+    measures: list[PartnerMeasure]
+    note: str
+
+
+class CountyDistrict(Model):
+    area: AreaRef
+    population: int
+    crime: Change
+    asb: Change
+    top_priorities: list[str]
+    priority_localities: list[AreaRef]
+    near_line_localities: list[AreaRef] = Field(default_factory=list)
+
+
+class CountyLocality(Model):
+    area: AreaRef
+    district: str
+    district_composite: float
+    county_composite: float | None
+    county_selected: bool
+
+
+class CountyTheme(Model):
+    theme: str
+    districts: list[str] = Field(description="Districts where the theme is recommended")
+
+
+class County(Model):
+    """A county's districts side by side, and their localities and priorities rolled up."""
+
+    districts: list[CountyDistrict]
+    localities: list[CountyLocality]
+    priorities: list[CountyTheme]
+    statement: str
 
 
 class EmergingIssue(Model):
+    """One series (a category in a ward or the whole area) whose recent months are higher than
+    its baseline months can explain by chance, with the false discovery rate controlled."""
+
     category: str
     area: AreaRef
-    month: str
-    count: int
-    expected: float
-    upper_limit: int
-    cusum: float
-    cusum_signal: bool
-    exceeds_limit: bool
-    score: float
+    month: str = Field(description="Last month tested, YYYY-MM")
+    months: list[str] = Field(description="The recent months tested (YYYY-MM)")
+    count: int = Field(description="Records in the recent months")
+    recent: list[int] = Field(description="Records in each recent month")
+    expected: float = Field(description="Expected in the recent months at the baseline rate")
+    baseline_mean: float = Field(description="Records a month in the baseline months")
+    ratio: float | None = Field(description="count ÷ expected; None when the baseline had none")
+    p_value: float = Field(description="One-sided conditional binomial test of two Poisson rates")
+    q_value: float = Field(description="Benjamini–Hochberg adjusted over the series tested")
+    statement: str
+
+
+class Emerging(Model):
+    """How the emerging issues were screened and how far the list can be trusted."""
+
+    method: str
+    fdr: float = Field(description="Stated error rate: the expected share of flags that are chance")
+    recent_months: list[str]
+    baseline_months: list[str]
+    tested: int = Field(description="Series tested")
+    not_testable: int = Field(description="Series with too few records ever to be flagged")
+    flagged: int = Field(description="Series flagged; every one is in emerging_issues (no cap)")
+    expected_false_alarms: float = Field(description="fdr × flagged: at most this many are expected to be chance")
+    reason: str | None = Field(default=None, description="Why nothing was tested (history too short)")
     statement: str
 
 
 class ThemeScore(Model):
     factor: str
+    name: str = Field(default="", description="The factor in words")
     score: float | None
     weight: float
     basis: str
+    value: float | None = Field(
+        default=None, description="The figure scored (share of harm %, rate ÷ peer median, share of "
+        "crime %, p-value, over-representation ratio, generalised Gini); None when not scored"
+    )
+    applies: bool = Field(default=True, description="False: the factor does not apply (e.g. ASB has no harm weight)")
 
 
 class RecommendedPriority(Model):
@@ -381,6 +569,12 @@ class RecommendedPriority(Model):
     recommended: bool
     scores: list[ThemeScore]
     rationale: str
+    total_note: str | None = Field(
+        default=None, description="When the total is over fewer factors, which and why"
+    )
+    evidence: str = Field(default="direct", description="direct | partial | none: what police.uk holds for the theme")
+    coverage: str = Field(default="", description="What the published data holds for the theme and what it cannot show")
+    caveats: list[str] = Field(default_factory=list)
 
 
 class RecommendedPriorities(Model):
@@ -389,6 +583,17 @@ class RecommendedPriorities(Model):
     weights: dict[str, float]
     inputs_file: str | None
     priorities: list[RecommendedPriority]
+
+
+class UnevidencedTheme(Model):
+    """A community safety theme data.police.uk cannot show, and the partner data that would."""
+
+    key: str
+    theme: str
+    holds: str
+    cannot_show: str
+    partner_data: list[str]
+    statement: str
 
 
 class DataQuality(Model):
@@ -442,8 +647,14 @@ class Assessment(Model):
     places: Places
     hotspots: Hotspots
     priority_localities: PriorityLocalities
-    emerging_issues: list[EmergingIssue]
+    partner_data: PartnerData | None = None
+    county: County | None = Field(default=None, description="County assessments only: the districts side by side")
+    emerging_issues: list[EmergingIssue] = Field(description="Every series flagged (no cap)")
+    emerging: Emerging | None = None
     recommended_priorities: RecommendedPriorities
+    data_cannot_show: list[UnevidencedTheme] = Field(
+        default_factory=list, description="Themes police.uk cannot evidence, with the partner data that would"
+    )
     data_quality: DataQuality
     methods: list[Method]
     provenance: Provenance

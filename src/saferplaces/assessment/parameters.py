@@ -40,26 +40,31 @@ LOCALITY_YEARS = 3  # yearly windows back from the period end
 PERSISTENCE_QUANTILE = 0.75  # "top quarter" for crime rate in a year
 
 # --- peers -------------------------------------------------------------------------------------
+# The k nearest over every area of the level in England (England and Wales for a Welsh area),
+# whatever police data is loaded; only those with data for the period are compared on.
 PEERS_K = 5
 
 # --- emerging issues ---------------------------------------------------------------------------
-EMERGING_MIN_HISTORY = 7  # months of history before control limits mean anything
-EMERGING_WINDOW = 12  # trailing months for the expected count
-EMERGING_ALPHA = 0.01  # one-sided Poisson control limit (99%)
-CUSUM_H = 4.0  # decision interval (Lucas 1985)
-CUSUM_SHIFT = 1.5  # mu1 = this × the trailing mean
-EMERGING_LATEST = 3  # the last months of the period that are screened
-EMERGING_MIN_EXPECTED = 1.0  # expected counts below this are too small to screen
-EMERGING_MAX = 25  # issues listed
+# Each series (a category in a ward or the whole area) is tested on its latest run of
+# consecutive months: the last EMERGING_RECENT months against up to EMERGING_MAX_BASELINE
+# months before them (at least EMERGING_MIN_BASELINE), with the false discovery rate held at
+# EMERGING_FDR across all the series (Benjamini & Hochberg 1995).
+EMERGING_RECENT = 3
+EMERGING_MIN_BASELINE = 6
+EMERGING_MAX_BASELINE = 12
+EMERGING_FDR = 0.1  # expected share of flagged series that are chance
+EMERGING_SHOWN = 5  # flags summarised in sentences; every flag stays in the table and the JSON
 
 # --- recommended priorities (MoRiLE-style matrix) ---------------------------------------------
 HARM_SHARE_CUTS = (2, 5, 10, 20)  # % of harm → scores 1–5
 CRIME_SHARE_CUTS = (2, 5, 10, 20)  # % of crime (no peers) → 1–5
 PEER_RATIO_CUTS = (0.8, 0.95, 1.05, 1.25)  # rate ÷ peer median → 1–5
-VULNERABILITY_CUTS = (0.8, 1.0, 1.25, 1.5)  # over-representation in the 20% most deprived LSOAs
+# "Concentration in deprived neighbourhoods" (was "vulnerability"): share of records in the
+# 20% most deprived LSOAs ÷ their share of residents.
+DEPRIVED_CONCENTRATION_CUTS = (0.8, 1.0, 1.25, 1.5)
 GINI_CUTS = (0.3, 0.4, 0.5, 0.6)  # generalised Gini over LSOAs
 DEPRIVED_DECILE_MAX = 2  # IoD2025 deciles 1–2 = the 20% most deprived
-MIN_FACTOR_RECORDS = 10  # fewer records than this: vulnerability and concentration not scored
+MIN_FACTOR_RECORDS = 10  # fewer records than this: the two concentration factors are not scored
 PRIORITIES_RECOMMENDED = 5  # the top this many themes are recommended
 UNSCORED_VOLUME = 3  # mid-scale score when there is no reference for volume
 

@@ -19,7 +19,9 @@ import duckdb
 from saferplaces.assessment.parameters import ASB, DEPRIVED_DECILE_MAX, IOD_EDITION
 
 # The columns of a street record the assessment reads; fewer columns, faster area extracts.
-RECORD_COLUMNS = "category, month, lsoa21_code, easting, northing, lon, lat, outcome, force, lsoa_method"
+RECORD_COLUMNS = (
+    "category, month, lsoa21_code, easting, northing, lon, lat, outcome, force, lsoa_method, location"
+)
 
 # Category × month counts for parent areas and England and Wales, shared by the areas assessed
 # in one process (a force's CSPs all compare with the same force area).
@@ -90,6 +92,30 @@ class Warehouse:
                 "FROM police_street WHERE lsoa21_code IN (SELECT lsoa21_code FROM a_lsoa)"
             )
 
+    def narrow_area(self, level: str, code: str) -> None:
+        """Narrow ``a_lsoa``/``a_street`` to one part of the assessed area (a county's
+        district) from the area's own extract, without reading ``police_street`` again;
+        :meth:`restore_area` puts the whole area back."""
+        if not self._one("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'c_street' AND temporary")[0]:
+            self.con.execute("CREATE TEMP TABLE c_lsoa AS SELECT * FROM a_lsoa")
+            self.con.execute("CREATE TEMP TABLE c_street AS SELECT * FROM a_street")
+        self.con.execute(
+            "CREATE OR REPLACE TEMP TABLE a_lsoa AS SELECT DISTINCT lsoa21_code FROM area_lsoas "
+            "WHERE level = ? AND code = ? AND lsoa21_code IN (SELECT lsoa21_code FROM c_lsoa)",
+            [level, code],
+        )
+        self.con.execute("CREATE OR REPLACE TEMP TABLE a_street AS SELECT * FROM c_street "
+                         "WHERE lsoa21_code IN (SELECT lsoa21_code FROM a_lsoa)")  # fmt: skip
+        self._area_monthly.clear()
+
+    def restore_area(self) -> None:
+        """Undo :meth:`narrow_area`: the assessed area's whole extract again."""
+        self.con.execute("CREATE OR REPLACE TEMP TABLE a_lsoa AS SELECT * FROM c_lsoa")
+        self.con.execute("CREATE OR REPLACE TEMP TABLE a_street AS SELECT * FROM c_street")
+        self.con.execute("DROP TABLE c_lsoa")
+        self.con.execute("DROP TABLE c_street")
+        self._area_monthly.clear()
+
     def area_row(self, level: str, code: str) -> Any:
         rows = self._rows("population area_km2 lsoa_count",
                           "SELECT population, area_km2, lsoa_count FROM areas WHERE level = ? "
@@ -113,15 +139,19 @@ class Warehouse:
         ).fetchall()]  # fmt: skip
 
     def single_parents(self) -> Any:
-        """The ward, LAD, CSP and force area holding all the area's LSOAs (None if several)."""
+        """The ward, LAD, CSP, county and force area holding all the area's LSOAs (None if
+        several, or for the county when the districts are unitary: they belong to none)."""
         return self._rows(
-            "ward lad csp pfa",
+            "ward lad csp county pfa",
             """
-            SELECT CASE WHEN count(DISTINCT ward_code) = 1 THEN any_value(ward_code) END,
-                   CASE WHEN count(DISTINCT lad_code) = 1 THEN any_value(lad_code) END,
-                   CASE WHEN count(DISTINCT csp_code) = 1 THEN any_value(csp_code) END,
-                   CASE WHEN count(DISTINCT pfa_code) = 1 THEN any_value(pfa_code) END
-            FROM ref_lsoa21 JOIN a_lsoa USING (lsoa21_code)
+            SELECT CASE WHEN count(DISTINCT r.ward_code) = 1 THEN any_value(r.ward_code) END,
+                   CASE WHEN count(DISTINCT r.lad_code) = 1 THEN any_value(r.lad_code) END,
+                   CASE WHEN count(DISTINCT r.csp_code) = 1 THEN any_value(r.csp_code) END,
+                   CASE WHEN count(DISTINCT c.cty_code) = 1 AND count(c.cty_code) = count(*)
+                        THEN any_value(c.cty_code) END,
+                   CASE WHEN count(DISTINCT r.pfa_code) = 1 THEN any_value(r.pfa_code) END
+            FROM ref_lsoa21 r JOIN a_lsoa USING (lsoa21_code)
+            LEFT JOIN ref_lad_county c ON c.lad_code = r.lad_code
             """,
         )[0]
 
@@ -199,27 +229,6 @@ class Warehouse:
         )
 
     # --- peers ------------------------------------------------------------------------------
-
-    def peer_features(self, level: str) -> list[Any]:
-        return self._rows(
-            "code name pop density imd rural_share pfas",
-            f"""
-            WITH imd AS (SELECT lsoa_code, imd_score FROM ref_deprivation WHERE edition = {IOD_EDITION})
-            SELECT x.code, any_value(a.name), sum(r.population) AS pop,
-                   sum(r.population) / nullif(sum(r.area_km2), 0) AS density,
-                   sum(r.population * imd.imd_score) / nullif(sum(r.population)
-                       FILTER (WHERE imd.imd_score IS NOT NULL), 0) AS imd,
-                   sum(r.population) FILTER (WHERE NOT r.is_urban) / nullif(sum(r.population), 0)
-                       AS rural_share,
-                   list(DISTINCT r.pfa_code ORDER BY r.pfa_code) AS pfas
-            FROM area_lsoas x JOIN ref_lsoa21 r USING (lsoa21_code)
-            JOIN areas a ON a.level = x.level AND a.code = x.code
-            LEFT JOIN imd ON imd.lsoa_code = r.lsoa21_code
-            WHERE x.level = ?
-            GROUP BY x.code ORDER BY x.code
-            """,
-            [level],
-        )
 
     def crime_asb_by_area(self, level: str, codes: list[str], months: list[date]) -> list[Any]:
         return self._rows(
@@ -347,6 +356,97 @@ class Warehouse:
             """,
             [months],
         )
+
+    def locality_lsoas(self, unit: str) -> list[Any]:
+        """Per LSOA of the area: its place (ward or LSOA), population and the IoD domain scores
+        and ranks the priority-localities deprivation domain uses."""
+        key = "lsoa21_code" if unit == "lsoa" else "ward_code"
+        name_col = "lsoa21_name" if unit == "lsoa" else "ward_name"
+        return self._rows(
+            "lsoa place name pop income_score employment_score education_rank health_rank "
+            "environment_rank",
+            f"""
+            SELECT r.lsoa21_code, r.{key}, r.{name_col}, r.population, d.income_score,
+                   d.employment_score, d.education_rank, d.health_rank, d.environment_rank
+            FROM ref_lsoa21 r JOIN a_lsoa USING (lsoa21_code)
+            LEFT JOIN ref_deprivation d ON d.lsoa_code = r.lsoa21_code AND d.edition = {IOD_EDITION}
+            WHERE r.{key} IS NOT NULL ORDER BY r.lsoa21_code
+            """,
+        )
+
+    def iod_lsoa_count(self) -> int:
+        """LSOAs ranked in the IoD edition used (England: 33,755 for IoD2025)."""
+        return int(self._one(f"SELECT count(*) FROM ref_deprivation WHERE edition = {IOD_EDITION}")[0])
+
+    def place_category_months(self, unit: str, months: list[date]) -> list[Any]:
+        """Records per place (ward or LSOA), category and month, from ``a_street``."""
+        key = "lsoa21_code" if unit == "lsoa" else "ward_code"
+        return self._rows(
+            "code category month n",
+            f"""
+            SELECT r.{key}, s.category, s.month, count(*) FROM a_street s
+            JOIN ref_lsoa21 r USING (lsoa21_code)
+            WHERE s.month IN (SELECT unnest(?::DATE[])) AND r.{key} IS NOT NULL
+            GROUP BY ALL ORDER BY 1, 2, 3
+            """,
+            [months],
+        )
+
+    def facility_rows(self, unit: str, months: list[date], labels: list[str]) -> list[Any]:
+        """Crime (not ASB) per place at each facility map point: place, the published location
+        label, the map point and the category, for the labels given (prisons, hospitals…)."""
+        key = "lsoa21_code" if unit == "lsoa" else "ward_code"
+        return self._rows(
+            "code location lon lat category month n",
+            f"""
+            SELECT r.{key}, s.location, s.lon, s.lat, s.category, s.month, count(*) FROM a_street s
+            JOIN ref_lsoa21 r USING (lsoa21_code)
+            WHERE s.month IN (SELECT unnest(?::DATE[])) AND s.category <> ?
+              AND s.location IN (SELECT unnest(?::VARCHAR[])) AND r.{key} IS NOT NULL
+            GROUP BY ALL ORDER BY 1, 2, 3, 4, 5, 6
+            """,
+            [months, ASB, labels],
+        )
+
+    def district_monthly(self, level: str, months: list[date]) -> list[Any]:
+        """Records per district (``level`` lad or csp), category and month, from ``a_street``:
+        a county's districts counted in one pass over its own records."""
+        col = "csp_code" if level == "csp" else "lad_code"
+        return self._rows(
+            "code category month n",
+            f"""
+            SELECT r.{col}, s.category, s.month, count(*) FROM a_street s
+            JOIN ref_lsoa21 r USING (lsoa21_code)
+            WHERE s.month IN (SELECT unnest(?::DATE[])) GROUP BY ALL ORDER BY 1, 2, 3
+            """,
+            [months],
+        )
+
+    def county_districts(self, county_code: str) -> list[Any]:
+        """The districts of a county (ONS LAD → county lookup) with their populations."""
+        return self._rows(
+            "code name population",
+            """
+            SELECT c.lad_code, coalesce(a.name, c.lad_name), coalesce(a.population, 0)
+            FROM ref_lad_county c LEFT JOIN areas a ON a.level = 'lad' AND a.code = c.lad_code
+            WHERE c.cty_code = ? ORDER BY 2
+            """,
+            [county_code],
+        )
+
+    def measure_ids(self) -> list[str]:
+        """Partner measures loaded in the warehouse (none when the tables are absent)."""
+        try:
+            return [r[0] for r in self.con.execute(
+                "SELECT measure_id FROM measure_definitions ORDER BY 1").fetchall()]  # fmt: skip
+        except duckdb.CatalogException:
+            return []
+
+    def measure_periods(self, measure_id: str) -> list[Any]:
+        """The periods a measure holds (for any area): start and end dates."""
+        return self._rows("start end",
+                          "SELECT DISTINCT period_start, period_end FROM measure_values "
+                          "WHERE measure_id = ? ORDER BY 1", [measure_id])  # fmt: skip
 
     def ward_monthly(self, months: list[date]) -> list[Any]:
         return self._rows(

@@ -45,6 +45,7 @@ from saferplaces.assessment.periods import (
     parse_month,
 )
 from saferplaces.assessment.queries import Warehouse
+from saferplaces.assessment.statements import missing_months_sentence
 from saferplaces.warehouse import forces as force_list
 
 
@@ -65,6 +66,8 @@ class Request:
     locality_threshold: float = LOCALITY_THRESHOLD
     peers_k: int = PEERS_K
     baseline_basis: str = MATCHED_MONTHS
+    # Priority-localities domain weights (domain → weight); None: equal (composite's default).
+    locality_weights: dict[str, float] | None = None
 
 
 @dataclass
@@ -245,9 +248,11 @@ def forces_for(data: Warehouse, table: str) -> list[str]:
 
 def _parents(data: Warehouse, level: str, code: str) -> list[m.AreaRef]:
     row = data.single_parents()
-    order = {"lsoa": 0, "ward": 1, "lad": 2, "csp": 3, "pfa": 4, "locality": 0}
+    # The county (two-tier areas only) sits between the CSP and the force area: Staffordshire's
+    # districts agree the county's Community Safety Agreement.
+    order = {"lsoa": 0, "ward": 1, "lad": 2, "csp": 3, "county": 4, "pfa": 5, "locality": 0}
     out = []
-    for lvl, c in zip(("ward", "lad", "csp", "pfa"), row, strict=True):
+    for lvl, c in zip(("ward", "lad", "csp", "county", "pfa"), row, strict=True):
         if c is None or c == code:
             continue
         if order[lvl] <= order.get(level, 0) and not (level == "csp" and lvl == "lad"):
@@ -282,14 +287,31 @@ def _check_gaps(request: Request, name: str, forces: list[str], now: Coverage, b
     if missing:
         compared = (f"changes compare {comparison.label}" if comparison.label
                     else "there is no baseline to compare with")  # fmt: skip
-        caveats.append(
-            f"Months missing from the warehouse were left out (--allow-gaps): {listing}. Rates "
-            f"use the {now.n} months present; {compared}."
-        )
+        # In words first (the months, not the forces' file names); the flag only at the end,
+        # for the appendix's record of how the assessment was run.
+        said = [missing_months_sentence(which, months_label(sorted(set(cov.window.months) - set(cov.present))),
+                                        months_label(cov.present))
+                for which, cov in (("this period", now), ("the baseline", base))
+                if cov.missing]  # fmt: skip
+        caveats.append(" ".join(said) + f" Rates use the {now.n} months present; {compared}. "
+                       "(Missing months were allowed with --allow-gaps.)")  # fmt: skip
     if not base.present:
         caveats.append(
             f"No baseline data ({base.window.label()}): changes and significance cannot be judged."
         )
+
+
+def _harm_weights(path: Path | None, data: Warehouse) -> HarmWeights:
+    """The harm weights, refused up front when a police.uk category has none (it would count
+    as no harm); ASB may have none, for its stated reason."""
+    from saferplaces.analysis.harm import MissingHarmWeight, apply_harm_weights
+
+    harm = load_harm_weights(path)
+    try:
+        apply_harm_weights({r.category: 0 for r in data.categories()}, harm.weights)
+    except MissingHarmWeight as exc:
+        raise AssessmentError(f"Harm weights file {harm.source}: {exc}.") from None
+    return harm
 
 
 def build_scope(data: Warehouse, request: Request) -> Scope:
@@ -322,6 +344,6 @@ def build_scope(data: Warehouse, request: Request) -> Scope:
         lsoa_count=int(row.lsoa_count or 0), forces=forces, parents=_parents(data, level, code),
         period=period, base=base, cov_now=cov_now, cov_base=cov_base, comparison=comparison,
         loaded=loaded, categories=data.categories(),
-        harm=load_harm_weights(request.harm_weights), inputs=load_priority_inputs(request.priority_inputs),
+        harm=_harm_weights(request.harm_weights, data), inputs=load_priority_inputs(request.priority_inputs),
         caveats=caveats,
     )  # fmt: skip

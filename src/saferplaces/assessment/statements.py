@@ -300,16 +300,26 @@ def concentration_words(score: float | None) -> str:
 
 
 def emerging_sentence(category: str, place: str, count: int, month: str, expected: float,
-                      above_usual: bool, sustained: bool) -> str:  # fmt: skip
+                      above_usual: bool, sustained: bool, *, months: int = 1) -> str:  # fmt: skip
     """'Other theft in Stonydelph: 10 in November 2025, against about 1.4 a month before —
-    well above its usual range, and a sustained rise.'"""
+    well above its usual range, and a sustained rise.'
+
+    ``expected`` is the usual count a month. With ``months`` > 1, ``count`` is the total over
+    the months named in ``month`` and the sentence gives its monthly average too: 'Other theft
+    in Stonydelph: 30 in October–December 2025 (10 a month), against about 1.4 a month before —
+    a rise more than chance would explain'.
+    """
     signs = []
     if above_usual:
-        signs.append("well above its usual range")
+        # Over several months the screen tests the total against the months before: a rise may
+        # be modest (20%) yet more than chance on a large count, so it is not called "well above".
+        signs.append("a rise more than chance would explain" if months > 1 else "well above its usual range")
     if sustained:
         signs.append("a sustained rise")
     tail = (" — " + ", and ".join(signs)) if signs else ""
-    return f"{category} in {place}: {count:,} in {month}, against about {_num(expected)} a month before{tail}."
+    average = f" ({_num(count / months)} a month)" if months > 1 else ""
+    return (f"{category} in {place}: {count:,} in {month}{average}, against about "
+            f"{_num(expected)} a month before{tail}.")  # fmt: skip
 
 
 def locality_sentence(name: str, rank: int, of: int, unit: str, index: float, area: str,

@@ -408,13 +408,17 @@ def peers(id: str, area_name: str, block: m.Peers) -> Figure:
                             if r and r.peer_median is not None else ""))  # fmt: skip
     chart = alt.vconcat(*panels, spacing=24).resolve_scale(color="shared", shape="shared")
     crime = ranks.get("crime rate per 1,000")
-    if crime and crime.rank:
+    if crime and crime.rank and crime.text:
+        # The pool size and the direction: "2nd lowest of 4 areas (this area and 3 similar areas)".
+        title = f"Crime rate: {area_name} is {crime.text}"
+    elif crime and crime.rank:
         title = (f"{area_name} has the {fmt.ordinal_word(crime.rank)} crime rate of {crime.of} "
                  "similar areas")  # fmt: skip
     else:
         title = f"{area_name} and its most similar areas"
     alt_text = ("Dot plots of crime and ASB rates for "
-                f"{area_name} and its {block.k} most similar areas, highest first. "
+                f"{area_name} and its most similar areas with police data for the period, "
+                "highest first. "
                 + ". ".join(described) + ".")  # fmt: skip
     return render(
         chart,

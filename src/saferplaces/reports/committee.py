@@ -58,7 +58,7 @@ def _perf_rows(a: m.Assessment, lab: Labels) -> list[list]:
             fmt.signed_pct(block.percent_change),
             _sig(block),
             comps or fmt.NA,
-            f"{fmt.rank(r.rank, r.of)}" if r and r.rank else fmt.NA,
+            (r.text or fmt.rank(r.rank, r.of)) if r and r.rank else fmt.NA,
         ])  # fmt: skip
     return rows
 

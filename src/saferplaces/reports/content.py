@@ -7,12 +7,12 @@ decisions taken here are which figures to show, in what order, and in which word
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from saferplaces.assessment import model as m
 from saferplaces.assessment import statements
+from saferplaces.assessment.parameters import EMERGING_SHOWN
 from saferplaces.reports import charts, fmt, maps
 from saferplaces.reports.blocks import (
     Bullets,
@@ -41,7 +41,8 @@ FACTORS = {
     "harm": "Harm",
     "volume": "Volume",
     "trend": "Trend",
-    "vulnerability": "Vulnerability",
+    "deprived_concentration": "Concentration in deprived neighbourhoods",
+    "vulnerability": "Concentration in deprived neighbourhoods",  # its name before schema 2
     "concentration": "Concentration",
     "public_concern": "Public concern",
     "partnership_capacity": "Partnership capacity",
@@ -50,11 +51,12 @@ MAX_WARDS = 40
 MAX_LSOAS = 20
 MAX_LOCALITY_ROWS = 40
 LOCALITY_SHORT = {
-    "crime rate per 1,000 a year": "Crime",
-    "ASB rate per 1,000 a year": "ASB",
-    "harm per 1,000 a year": "Harm",
-    "IoD2025 score (population-weighted)": "Deprivation",
-    "persistence (share of years in the top quarter)": "Persistence",
+    "crime": "Crime",
+    "anti-social behaviour": "ASB",
+    "harm": "Harm",
+    "persistence": "Persistence",
+    "crime and disorder": "Crime and disorder",
+    "deprivation": "Deprivation",
 }
 SMALL_NUMBERS_NOTE = (
     "This document shows counts for small areas without suppression, for use within the "
@@ -166,7 +168,8 @@ def gaps_sentences(a: m.Assessment, lab: Labels) -> list[str]:
     return out
 
 
-ENGINE_GAP_CAVEAT = ("Months missing from the warehouse", "No England and Wales reference point")
+ENGINE_GAP_CAVEAT = ("Months missing from the warehouse", "No England and Wales reference point",
+                     "Police data for ", "No England and Wales figure")
 
 
 def plain_caveats(a: m.Assessment, lab: Labels) -> list[str]:
@@ -241,13 +244,16 @@ def _measure_finding(n: int, a: m.Assessment, title: str, block: m.Change, noun:
                             "the period (section 9).")])  # fmt: skip
     rank = next((r for r in (a.peers.ranks if a.peers else []) if r.measure == peer_measure), None)
     if rank and rank.rank:
+        # The rank says how many areas it is among and from which end ("2nd highest of 4").
         context.append([
             Run("Similar areas: ", bold=True),
-            Run(f"{statements.rank_words(rank.rank, rank.of)}, counting {lab.area} and its "
-                f"similar areas (their median is {fmt.rate(rank.peer_median)} per 1,000)."),
+            Run(f"{rank.text or statements.rank_words(rank.rank, rank.of)} (the median of the "
+                f"similar areas is {fmt.rate(rank.peer_median)} per 1,000)."),
         ])  # fmt: skip
     else:
-        context.append([Run("Similar areas: ", bold=True), Run("not available for this area.")])
+        context.append([Run("Similar areas: ", bold=True),
+                        Run(f"not compared. {a.peers.statement}" if a.peers and a.peers.statement
+                            else "not available for this area.")])  # fmt: skip
     headline = (f"{fmt.count(block.count)} {noun} in {fmt.period(a.period.start, a.period.end)}: "
                 f"{fmt.rate(block.rate_per_1000)} per 1,000 residents a year")  # fmt: skip
     return Finding(n, title, headline, context)
@@ -287,7 +293,8 @@ def summary(a: m.Assessment, lab: Labels) -> Section:
     ctx = [change_sentence(c.category, c, lab) for c in rises + falls]
     if a.emerging_issues:
         ctx.append([Run("Emerging issues: ", bold=True),
-                    Run(f"see section 7; the clearest: {emerging_sentence(a.emerging_issues[0])}")])  # fmt: skip
+                    Run(f"{fmt.count(len(a.emerging_issues))} flagged (see section 7); the "
+                        f"clearest: {emerging_sentence(a.emerging_issues[0])}")])  # fmt: skip
     s.add(Finding(3, "What is changing", headline, ctx))
     sel = [loc for loc in a.priority_localities.localities if loc.selected]
     conc = a.places.concentration[0] if a.places.concentration else None
@@ -323,15 +330,12 @@ def summary(a: m.Assessment, lab: Labels) -> Section:
 
 
 def emerging_sentence(x: m.EmergingIssue) -> str:
-    return statements.emerging_sentence(x.category, x.area.name, x.count, fmt.month(x.month),
-                                        x.expected, x.exceeds_limit, x.cusum_signal)  # fmt: skip
+    return x.statement
 
 
-def _basis_number(basis: str) -> float | None:
-    # The vulnerability ratio is in the model only inside the engine's basis text
-    # ("1.68× over-represented …"); read it until the model carries the number itself.
-    found = re.match(r"\s*([0-9]+(?:\.[0-9]+)?)×", basis or "")
-    return float(found.group(1)) if found else None
+def _basis_number(sc: m.ThemeScore) -> float | None:
+    """The figure a factor was scored on: the model carries it (``ThemeScore.value``)."""
+    return sc.value
 
 
 def factor_words(a: m.Assessment, theme: str, sc: m.ThemeScore) -> statements.Factor:
@@ -340,7 +344,9 @@ def factor_words(a: m.Assessment, theme: str, sc: m.ThemeScore) -> statements.Fa
     cats = [c for c in a.categories if c.category == theme]
     c = cats[0] if cats else None
     words, evidence = f"scored {sc.score:g} of 5" if sc.score is not None else "not scored", True
-    if sc.factor == "harm" and c is not None and c.harm is not None:
+    if not sc.applies:
+        words, evidence = "does not apply: " + sc.basis.removeprefix("no weight: "), False
+    elif sc.factor == "harm" and c is not None and c.harm is not None:
         total = sum(x.harm or 0 for x in a.categories)
         if total:
             words = statements.harm_share_words(c.harm / total * 100)
@@ -348,13 +354,13 @@ def factor_words(a: m.Assessment, theme: str, sc: m.ThemeScore) -> statements.Fa
         if c.peer_rate_median and c.rate_per_1000 is not None:
             words = statements.peer_ratio_words(c.rate_per_1000 / c.peer_rate_median)
         else:
-            words, evidence = "no similar areas to compare with", False
+            words, evidence = "no similar area with police data to compare with", False
     elif sc.factor == "trend" and c is not None:
         words = change_brief(c, labels(a))
         # Only a change that is more than chance is evidence, whatever the score.
         evidence = bool(c.significant and c.direction == "up")
-    elif sc.factor == "vulnerability":
-        ratio = _basis_number(sc.basis)
+    elif sc.factor in ("deprived_concentration", "vulnerability"):
+        ratio = _basis_number(sc)
         if ratio is not None:
             words = statements.deprivation_words(ratio)
     elif sc.factor == "concentration":
@@ -422,27 +428,33 @@ def overview(a: m.Assessment, lab: Labels) -> Section:
     if a.overview.crime.harm is not None:
         ref.add(Para(
             f"Harm-weighted crime: {fmt.whole(a.overview.crime.harm)} in this period, "
-            f"{fmt.whole(a.overview.crime.baseline_harm)} in the baseline (weights in Appendix A; "
-            "ASB has no weight)."))  # fmt: skip
+            f"{fmt.whole(a.overview.crime.baseline_harm)} in the baseline (weights in Appendix A). "
+            + (" ".join(x.statement for x in a.overview.harm_exclusions)
+               or "ASB has no weight.")))  # fmt: skip
     peers = s.sub(Section("peers", "Similar areas"))
     if a.peers and a.peers.areas:
         peers.add(Para(
             f"The {fmt.count(a.peers.k)} areas most like {lab.area}, chosen from "
-            f"{fmt.count(a.peers.candidates)} on {fmt.join_names(list(a.peers.features), 8)} "
-            "(how, in Appendix A)."))  # fmt: skip
+            f"{a.peers.pool or fmt.count(a.peers.candidates)} on "
+            f"{fmt.join_names(list(a.peers.features), 8)}, whatever police data is loaded (how, "
+            f"in Appendix A). {a.peers.statement}"))  # fmt: skip
         peers.add(Table(
             f"The areas most similar to {lab.area}",
             [Column("Area"), Column("Residents", True), Column("Distance (smaller is more similar)", True),
+             Column("Police data for the period"),
              Column("Crime per 1,000 a year", True), Column("ASB per 1,000 a year", True)],
             [[p.area.name, fmt.count(p.population), fmt.number(p.distance),
+              "yes" if p.has_data else "not loaded",
               fmt.rate(p.crime_rate_per_1000), fmt.rate(p.asb_rate_per_1000)]
              for p in a.peers.areas],
         ))  # fmt: skip
-        peers.add(Bullets([
-            f"{r.measure[0].upper() + r.measure[1:]}: {fmt.rate(r.value)}, "
-            f"{statements.rank_words(r.rank, r.of)}; median of similar areas {fmt.rate(r.peer_median)}."
-            for r in a.peers.ranks]))  # fmt: skip
-        peers.add(charts.peers("fig-peers", lab.area, a.peers))
+        if any(r.rank for r in a.peers.ranks):
+            peers.add(Bullets([
+                f"{r.measure[0].upper() + r.measure[1:]}: {fmt.rate(r.value)}, "
+                f"{r.text or statements.rank_words(r.rank, r.of)}; median of the similar areas "
+                f"with police data {fmt.rate(r.peer_median)}."
+                for r in a.peers.ranks]))  # fmt: skip
+            peers.add(charts.peers("fig-peers", lab.area, a.peers))
     else:
         peers.add(Para("No similar areas could be compared for this area: "
                        + next((c for c in a.data_quality.caveats if "peers" in c.lower()),
@@ -496,6 +508,8 @@ def category_sections(a: m.Assessment, lab: Labels) -> Section:
             items.append(("Seasonality", f"peak in {fmt.MONTHS[int(c.seasonality.peak_month) - 1]}, "
                           f"trough in {fmt.MONTHS[int(c.seasonality.trough_month) - 1]}"))  # fmt: skip
         sub.add(KeyValues(f"{c.category}: key figures", items))
+        for caveat in c.caveats:
+            sub.add(Para(caveat, style="note"))
         baseline_series = getattr(c, "baseline_monthly", None)
         title = f"{c.category}: {change_brief(c, lab)}"
         sub.add(charts.monthly(f"fig-monthly-{c.slug}", c.category, c.monthly, title,
@@ -657,14 +671,22 @@ def hotspots(a: m.Assessment, lab: Labels, geo: AreaGeometry | None) -> Section:
 def localities(a: m.Assessment, lab: Labels, geo: AreaGeometry | None) -> Section:
     pl = a.priority_localities
     s = Section("localities", "Priority localities")
-    s.add(Para(f"Each {pl.level if pl.level != 'lsoa' else 'neighbourhood'} gets a combined "
-               f"index of crime, ASB, harm, deprivation and how persistent its crime is, where "
-               f"100 is the {lab.area} average. A locality is a priority when its index is at "
-               f"least {fmt.number(pl.threshold, 0)}, {statements.times(pl.threshold / 100)} the "
-               f"average. Years used: {'; '.join(pl.years) or fmt.NA}. Method in Appendix A."))  # fmt: skip
+    unit = pl.level if pl.level != "lsoa" else "neighbourhood"
+    doms = [d.name for d in pl.domains]
+    weights = {d.weight for d in pl.domains}
+    s.add(Para(f"Each {unit} gets a score from {fmt.join_names(doms, 6) or 'its figures'}, each "
+               f"as an index where 100 is the {lab.area} rate. Each of these counts once"
+               + (", with equal weight" if len(weights) <= 1 else ", with the weights in Appendix A")
+               + f". A {unit} is a priority when its score is at least {fmt.number(pl.threshold, 0)}, "
+               f"{statements.times(pl.threshold / 100)} the {lab.area} level. Period: "
+               f"{'; '.join(pl.years) or fmt.NA}. "
+               + (pl.persistence + " " if pl.persistence else "") + "Method in Appendix A."))  # fmt: skip
     sel = [x for x in pl.localities if x.selected]
+    near = [x for x in pl.localities if x.near_line]
     s.add(Para([Run("Selected: ", bold=True),
                 Run(fmt.join_names([x.area.name for x in sel], 50) or "none") ]))  # fmt: skip
+    s.add(Para([Run(f"Just below the line (within {fmt.number(pl.band, 0)} points): ", bold=True),
+                Run(fmt.join_names([x.area.name for x in near], 50) or "none")]))  # fmt: skip
     if geo is not None and pl.localities:
         s.add(maps.localities_map(
             "map-localities", geo, pl,
@@ -672,37 +694,155 @@ def localities(a: m.Assessment, lab: Labels, geo: AreaGeometry | None) -> Sectio
              f"{'is' if len(sel) == 1 else 'are'} above the priority threshold") if sel
             else "No locality is above the priority threshold",
             note=WARD_NOTE if pl.level == "ward" else None))  # fmt: skip
-    names = [c.name for c in pl.localities[0].components] if pl.localities else []
     shown = pl.localities[:MAX_LOCALITY_ROWS]
     s.add(Table(
-        f"{pl.level.capitalize() if pl.level != 'lsoa' else 'LSOA'}s ranked by the composite index"
+        f"{pl.level.capitalize() if pl.level != 'lsoa' else 'LSOA'}s ranked by their score"
         + (f" (the first {len(shown)}; all are in the open data)"
            if len(shown) < len(pl.localities) else ""),
-        [Column("Rank", True), Column("Locality"), Column("Combined index", True), Column("Selected")]
-        + [Column(LOCALITY_SHORT.get(n, n), True) for n in names],
+        [Column("Rank", True), Column("Locality"), Column("Score", True), Column("Selected")]
+        + [Column(LOCALITY_SHORT.get(n, n[:1].upper() + n[1:]), True) for n in doms]
+        + [Column("Note")],
         [[str(x.rank), Cell(x.area.name, bold=x.selected), fmt.number(x.composite, 0),
           "yes" if x.selected else "no"]
-         + [fmt.number(next((c.index for c in x.components if c.name == n), None), 0) for n in names]
+         + [fmt.number(x.domain_scores.get(n), 0) for n in doms]
+         + [_locality_note(x, pl)]
          for x in shown],
-        note="Indices: 100 = the area average. Components: " + "; ".join(
-            f"{LOCALITY_SHORT.get(n, n)} = {n}" for n in names) + ".",
+        note=f"Scores: 100 = the {lab.area} rate. "
+             + "; ".join(f"{d.name}: {fmt.join_names(d.indicators, 8)}" for d in pl.domains) + ".",
         row_headers=False,
     ))  # fmt: skip
     if sel:
         s.add(Para([Run("Why these localities", bold=True)]))
-        s.add(Bullets([locality_sentence(a, x) for x in sel]))
+        s.add(Bullets([f"{x.area.name}: {x.rationale}" for x in sel]))
+    if near:
+        s.add(Para([Run("Close to the line", bold=True)]))
+        s.add(Bullets([f"{x.area.name}: {x.rationale}" for x in near]))
+    dominated = [x for x in pl.localities if x.domination]
+    if dominated:
+        s.add(Para([Run("Places where one non-residential site holds much of the crime", bold=True)]))
+        s.add(Bullets([
+            f"{x.area.name}: {fmt.share(x.domination.share, 0)} of its recorded crime is at one "
+            f"{x.domination.location.removeprefix('On or near ').lower()} map point. Its score is "
+            f"{fmt.number(x.composite, 0)} with it and {fmt.number(x.domination.composite_without, 0)} "
+            f"without it ({'selected' if x.domination.selected_without else 'not selected'} without it)."
+            for x in dominated]))  # fmt: skip
+    s.add(Para([Run("How firm the selection is", bold=True)]))
+    s.add(Bullets(_sensitivity_lines(pl) or ["No locality is selected under any of the checks."]))
+    if pl.omitted:
+        s.add(Para("Left out: " + "; ".join(pl.omitted) + ".", style="note"))
     return s
 
 
+def _locality_note(x: m.PriorityLocality, pl: m.PriorityLocalities) -> str:
+    notes = []
+    if x.domination:
+        notes.append(f"{x.domination.location.removeprefix('On or near ').lower()}: "
+                     f"{fmt.number(x.domination.composite_without, 0)} without it")  # fmt: skip
+    if x.near_line:
+        notes.append("just below the line")
+    if x.selected and x.area.code in pl.marginal:
+        notes.append("not selected under every check")
+    return "; ".join(notes) or "–"
+
+
+def _sensitivity_lines(pl: m.PriorityLocalities) -> list[str]:
+    """Which localities change with the line or the weights, in words."""
+    names = {x.area.code: x.area.name for x in pl.localities}
+
+    def listed(codes: list[str]) -> str:
+        return fmt.join_names([names.get(c, c) for c in codes], 20)
+
+    lines = []
+    if pl.robust:
+        lines.append(f"Selected under every check: {listed(pl.robust)}.")
+    for c in pl.sensitivity:
+        change = []
+        if c.added:
+            change.append(f"adds {listed(c.added)}")
+        if c.removed:
+            change.append(f"drops {listed(c.removed)}")
+        what = (f"With the {c.name}" if c.name.startswith("line") else
+                f"Counted {c.name}" if c.name.startswith("without") else f"With {c.name} weights")  # fmt: skip
+        lines.append(f"{what}: " + (" and ".join(change) if change else "no change") + ".")
+    return lines
+
+
 def locality_sentence(a: m.Assessment, x: m.PriorityLocality) -> str:
-    """Why a locality is a priority, from its component indices (100 = the area average)."""
+    """Why a locality is a priority: its rank and the rationale from its components."""
     pl = a.priority_localities
     unit = "neighbourhood" if pl.level == "lsoa" else pl.level
-    said = {"Crime": "crime", "ASB": "ASB", "Harm": "harm"}
-    parts = [(said[LOCALITY_SHORT[c.name]], c.index) for c in x.components
-             if c.index is not None and LOCALITY_SHORT.get(c.name) in said]  # fmt: skip
-    return statements.locality_sentence(x.area.name, x.rank, len(pl.localities), unit, x.composite,
-                                        a.area.name, parts)  # fmt: skip
+    return (f"{x.area.name} (ranked {statements.ordinal(x.rank)} of {len(pl.localities)} {unit}s): "
+            f"{x.rationale}")
+
+
+# --- partner data and the county's districts ----------------------------------------------------
+
+
+def partner_section(a: m.Assessment, lab: Labels) -> Section | None:
+    pd = a.partner_data
+    if pd is None or not pd.measures:
+        return None
+    s = Section("partner-data", "Partner data")
+    s.add(Para(pd.note))
+    for x in pd.measures:
+        c = x.change
+        small = 0 < c.count < x.suppress_below
+        s.add(Para([Run(x.title, bold=True)]))
+        s.add(KeyValues(x.title, [
+            ("What counts", x.definition),
+            ("Source", x.source),
+            ("Sharing basis", x.licence),
+            ("Periods", ", ".join(x.periods)),
+            ("Count", f"fewer than {x.suppress_below}" if small else fmt.count(c.count)),
+            ("Rate per 1,000 residents a year", "–" if small else fmt.rate(c.rate_per_1000)),
+            ("Change", "–" if small or c.compared_count < x.suppress_below
+             or c.baseline_count < x.suppress_below
+             else fmt.change_phrase(c.direction, c.percent_change, c.significant, c.p_value,
+                                    (c.compared or "").split(" against ")[-1], monthly=False)),
+            ("Used for priority localities", "yes" if x.in_localities else "no"),
+        ]))  # fmt: skip
+        if not small and c.compared_count >= x.suppress_below and c.baseline_count >= x.suppress_below:
+            s.add(Para(c.statement))
+        if x.notes:
+            s.add(Para(x.notes, style="note"))
+    return s
+
+
+def county_section(a: m.Assessment, lab: Labels) -> Section | None:
+    cty = a.county
+    if cty is None:
+        return None
+    s = Section("districts", f"The districts of {a.area.name}")
+    s.add(Para(cty.statement))
+    s.add(Table(
+        "Districts side by side",
+        [Column("District"), Column("Crime", True), Column("Crime per 1,000 a year", True),
+         Column("Change in crime"), Column("ASB", True), Column("ASB per 1,000 a year", True),
+         Column("Top priorities"), Column("Priority localities")],
+        [[d.area.name, fmt.count(d.crime.count), fmt.rate(d.crime.rate_per_1000),
+          change_brief(d.crime, lab), fmt.count(d.asb.count), fmt.rate(d.asb.rate_per_1000),
+          fmt.join_names(d.top_priorities[:3], 3) or "none",
+          fmt.join_names([x.name for x in d.priority_localities], 6) or "none"]
+         for d in cty.districts],
+        note="Each district's localities are scored against its own rate; its priorities on the "
+             "same scale as the county's, without similar areas.",
+        row_headers=False,
+    ))  # fmt: skip
+    if cty.localities:
+        s.add(Table(
+            "Priority localities of the districts",
+            [Column("Locality"), Column("District"), Column("Score in its district", True),
+             Column("Score against the county", True), Column("Selected against the county")],
+            [[x.area.name, x.district, fmt.number(x.district_composite, 0),
+              fmt.number(x.county_composite, 0), "yes" if x.county_selected else "no"]
+             for x in cty.localities],
+            row_headers=False,
+        ))  # fmt: skip
+    if cty.priorities:
+        s.add(Para([Run("Priorities across the districts", bold=True)]))
+        s.add(Bullets([f"{t.theme}: {len(t.districts)} of {len(cty.districts)} districts "
+                       f"({fmt.join_names(t.districts, 8)})" for t in cty.priorities]))  # fmt: skip
+    return s
 
 
 # --- emerging issues ------------------------------------------------------------------------------
@@ -710,26 +850,30 @@ def locality_sentence(a: m.Assessment, x: m.PriorityLocality) -> str:
 
 def emerging(a: m.Assessment, lab: Labels) -> Section:
     s = Section("emerging", "Emerging issues")
+    e = a.emerging
     method = next((x for x in a.methods if x.used_for == "Emerging issues"), None)
-    s.add(Para("An emerging issue is a category in a ward (or the whole area) whose count in one "
-               "of the latest three months is well above its usual range (what the previous "
-               "12 months would give no more than once in 100 months by chance), or which has "
-               "risen steadily for several months"
+    s.add(Para("An emerging issue is a crime type in a ward (or the whole area) with more records "
+               "in the latest three months than the months before them can explain by chance. "
+               "Many wards and crime types are checked at once, so a few flags would appear by "
+               "chance alone; the list is set so that no more than "
+               f"{fmt.share(e.fdr if e else 0.1, 0)} of what it shows is expected to be chance"
                + (" (method in Appendix A)" if method else "") + "."))  # fmt: skip
+    if e is not None:
+        s.add(Para(e.statement))
     if not a.emerging_issues:
-        s.add(Para("No emerging issues were flagged. " + next(
-            (c for c in a.data_quality.caveats if c.startswith("Emerging issues")), "")))  # fmt: skip
         return s
     s.add(Table(
-        "Emerging issues, clearest first",
-        [Column("Category"), Column("Where"), Column("Month"), Column("Count", True),
-         Column("Usual a month", True), Column("Top of usual range", True),
-         Column("Above usual range"), Column("Sustained rise")],
-        [[x.category, x.area.name, fmt.short_month(x.month), fmt.count(x.count),
-          fmt.number(x.expected, 1), fmt.count(x.upper_limit), "yes" if x.exceeds_limit else "no",
-          "yes" if x.cusum_signal else "no"] for x in a.emerging_issues],
+        f"Emerging issues, clearest first (all {fmt.count(len(a.emerging_issues))})",
+        [Column("Category"), Column("Where"), Column("Months"), Column("Count", True),
+         Column("Usual a month before", True), Column("Times the usual", True)],
+        [[x.category, x.area.name, fmt.months_label(x.months), fmt.count(x.count),
+          fmt.number(x.baseline_mean, 1), fmt.number(x.ratio, 1) if x.ratio is not None else "new"]
+         for x in a.emerging_issues],
     ))  # fmt: skip
-    s.add(Bullets([emerging_sentence(x) for x in a.emerging_issues[:5]]))
+    shown = a.emerging_issues[:EMERGING_SHOWN]
+    s.add(Bullets([emerging_sentence(x) for x in shown]
+                  + ([f"…and {fmt.count(len(a.emerging_issues) - len(shown))} more in the table."]
+                     if len(a.emerging_issues) > len(shown) else [])))  # fmt: skip
     return s
 
 
@@ -759,12 +903,16 @@ def priorities(a: m.Assessment, lab: Labels) -> Section:
          + [score_cell(next((sc.score for sc in p.scores if sc.factor == f), None)) for f in factors]
          + [Cell(fmt.number(p.total), bold=p.recommended), "yes" if p.recommended else "no"]
          for p in rp.priorities],
-        note="Total: the weighted mean of the factors scored, as computed in the assessment.",
+        note="Total: the weighted mean of the factors that apply and are scored, as computed in "
+             "the assessment (– not scored, or does not apply: ASB has no harm weight).",
         row_headers=False,
     ))  # fmt: skip
     for p in [x for x in rp.priorities if x.recommended]:
         sub = s.sub(Section(f"priority-{fmt.slug(p.theme)}", p.theme))
         sub.add(Para(priority_rationale(a, p)))
+        for text in [p.total_note, p.coverage, *p.caveats]:
+            if text and (text not in p.coverage or text == p.coverage):
+                sub.add(Para(text, style="note"))
         sub.add(Table(
             f"{p.theme}: score breakdown",
             [Column("Factor"), Column("Score", True), Column("Weight", True), Column("Based on")],
@@ -772,6 +920,17 @@ def priorities(a: m.Assessment, lab: Labels) -> Section:
               factor_words(a, p.theme, sc).words] for sc in p.scores],
             compact=True,
             note="The scoring rules and the figures behind each score are in Appendix A.",
+        ))  # fmt: skip
+    if a.data_cannot_show:
+        gap = s.sub(Section("cannot-show", "What this data cannot show"))
+        gap.add(Para("Some community safety themes cannot be evidenced from published police "
+                     "data at all, or only mixed with much else. They are not scored here; a "
+                     "missing score is not a low one. The partner data that would show them:"))  # fmt: skip
+        gap.add(Table(
+            "Themes police.uk cannot show, and the data that would",
+            [Column("Theme"), Column("What police.uk cannot show"), Column("Partner data")],
+            [[t.theme, t.cannot_show, "; ".join(t.partner_data)] for t in a.data_cannot_show],
+            compact=True, row_headers=False,
         ))  # fmt: skip
     return s
 
@@ -811,6 +970,19 @@ def quality(a: m.Assessment, lab: Labels) -> Section:
 # --- appendices --------------------------------------------------------------------------------------
 
 
+def locality_worked_example(a: m.Assessment) -> str:
+    """The first-ranked locality's score, worked through from its domain scores."""
+    pl = a.priority_localities
+    if not pl.localities or not pl.domains:
+        return "Priority localities: no locality to work through."
+    x = pl.localities[0]
+    total = sum(d.weight for d in pl.domains) or 1.0
+    terms = " + ".join(f"{d.weight:g} × {fmt.number(x.domain_scores.get(d.name), 1)} ({d.name})"
+                       for d in pl.domains)  # fmt: skip
+    return (f"Worked example: {x.area.name}'s score is ({terms}) ÷ {total:g} = "
+            f"{fmt.number(x.composite, 1)}, against a line of {fmt.number(pl.threshold, 0)}.")
+
+
 def _params(p: dict) -> str:
     return "; ".join(f"{k.replace('_', ' ')}: {v}" for k, v in p.items()) or "–"
 
@@ -848,13 +1020,19 @@ def methods(a: m.Assessment) -> Section:
     if a.peers and a.peers.areas:
         s.add(Para(f"Similar areas: {a.peers.method}."))
     pl = a.priority_localities
-    s.add(Para(f"Priority localities: {pl.method}. Threshold: {pl.threshold_rule}."))
+    s.add(Para(f"Priority localities: {pl.method}. Threshold: {pl.threshold_rule}; "
+               f"{pl.threshold_source}. Sensitivity: the line moved by {fmt.number(pl.band, 0)} points "
+               "either way and crime-heavy and deprivation-heavy weights."))  # fmt: skip
+    s.add(Para(locality_worked_example(a)))
     h = a.hotspots
     s.add(Para(f"Hotspots: Getis–Ord Gi* on {fmt.count(h.cell_size_m)} m cells ({h.cell_size_rule}); "
                f"Benjamini–Hochberg false discovery rate {fmt.share(h.fdr_alpha, 0)}; quartic "
                f"kernel density bandwidth {fmt.count(h.bandwidth_m)} m."))  # fmt: skip
-    s.add(Para("Emerging issues: a month above the 99% Poisson control limit of the trailing "
-               "12-month mean, or a Poisson CUSUM signal (parameters in the table above)."))  # fmt: skip
+    if a.emerging is not None:
+        s.add(Para(f"Emerging issues: {a.emerging.method} Series tested: {a.emerging.tested}; "
+                   f"too small ever to be flagged: {a.emerging.not_testable}; flagged: "
+                   f"{a.emerging.flagged}, of which about {a.emerging.expected_false_alarms:.1f} "
+                   "are expected to be chance."))  # fmt: skip
     rp = a.recommended_priorities
     if rp.priorities:
         s.add(Para(f"Recommended priorities: {rp.method}. Scale: {rp.scale}. A factor is cited "
@@ -932,6 +1110,8 @@ def build(a: m.Assessment, geo: AreaGeometry | None) -> Document:
         lambda: places(a, lab, geo),
         lambda: hotspots(a, lab, geo),
         lambda: localities(a, lab, geo),
+        lambda: partner_section(a, lab),
+        lambda: county_section(a, lab),
         lambda: emerging(a, lab),
         lambda: priorities(a, lab),
         lambda: quality(a, lab),
@@ -939,7 +1119,9 @@ def build(a: m.Assessment, geo: AreaGeometry | None) -> Document:
         lambda: provenance(a),
     ]
     for b in builders:
-        sections.append(b())
+        section = b()
+        if section is not None:  # partner data and the districts appear only when there are some
+            sections.append(section)
     meta = [
         ("Area", f"{a.area.name} ({a.area.code}), {LEVELS.get(a.area.level, a.area.level)}"),
         ("Residents", f"{fmt.count(a.area.population)} (Census 2021)"),

@@ -39,6 +39,7 @@ import numpy as np
 
 from saferplaces import atomic
 from saferplaces.assessment import model as m
+from saferplaces.assessment.sections.localities import short_title
 from saferplaces.reports import fmt
 
 SUPPRESSED = "[c]"
@@ -105,12 +106,17 @@ class Suppressor:
         self.protect: set[CellId] = set()
         self.equations: list[Equation] = []
         self.derived: dict[CellId, list[CellId]] = defaultdict(list)
+        self.limits: dict[CellId, int] = {}  # a partner's own rule: suppress 1 to limit
 
     def count(self, cell: CellId, value: int, protected: bool,
-              derived: Iterable[CellId] = ()) -> None:  # fmt: skip
+              derived: Iterable[CellId] = (), suppress_below: int | None = None) -> None:  # fmt: skip
+        """``suppress_below``: a partner measure's declared rule (counts from 1 to one less are
+        suppressed) instead of the police rule's 1 to 4."""
         self.values[cell] = int(value)
         if protected:
             self.protect.add(cell)
+        if suppress_below is not None:
+            self.limits[cell] = int(suppress_below) - 1
         self.derived[cell].extend(derived)
 
     def relation(self, parts: list[CellId], total: CellId) -> None:
@@ -123,7 +129,7 @@ class Suppressor:
             self.equations.append(Equation(parts, total))
 
     def primary(self) -> set[CellId]:
-        return {c for c in self.protect if LOW <= self.values[c] <= HIGH}
+        return {c for c in self.protect if LOW <= self.values[c] <= self.limits.get(c, HIGH)}
 
     def _add_secondary(self, hidden: set[CellId], eq: Equation) -> bool:
         candidates = [c for c in eq.members if c not in hidden and self.values[c] > 0]
@@ -399,22 +405,21 @@ def build(a: m.Assessment, lsoa_ward: dict[str, str] | None = None) -> OpenData:
             for col in ("count", "baseline_count", "asb_count"):
                 sup.relation([("lsoas", c, col) for c in codes], ("wards", ward, col))
 
-    # Emerging issues: ward-level single-month counts.
+    # Emerging issues: every flagged series, its recent months' count against the months before.
     em = OpenTable("emerging_issues", "Emerging issues",
-                   "Category-area-months above the 99% Poisson control limit or with a CUSUM "
-                   "signal.",
-                   ["category", "area_code", "area_name", "area_level", "month", "count",
-                    "expected", "upper_limit", "exceeds_limit", "cusum", "cusum_signal", "score"])  # fmt: skip
+                   (a.emerging.method + " " + a.emerging.statement) if a.emerging else
+                   "Category-area series flagged as rising.",
+                   ["category", "area_code", "area_name", "area_level", "months", "count",
+                    "expected", "baseline_mean", "ratio", "p_value", "q_value"])  # fmt: skip
     for i, x in enumerate(a.emerging_issues):
         key = f"{i}"
         em.add(key, {"category": x.category, "area_code": x.area.code, "area_name": x.area.name,
-                     "area_level": x.area.level, "month": x.month, "count": x.count,
-                     "expected": x.expected, "upper_limit": x.upper_limit,
-                     "exceeds_limit": x.exceeds_limit, "cusum": x.cusum,
-                     "cusum_signal": x.cusum_signal, "score": x.score})  # fmt: skip
+                     "area_level": x.area.level, "months": " ".join(x.months), "count": x.count,
+                     "expected": x.expected, "baseline_mean": x.baseline_mean, "ratio": _v(x.ratio),
+                     "p_value": x.p_value, "q_value": x.q_value})  # fmt: skip
         small = x.area.level in SMALL_AREA_LEVELS or x.category in SENSITIVE_CATEGORIES
         sup.count(("emerging_issues", key, "count"), x.count, small,
-                  [("emerging_issues", key, "cusum"), ("emerging_issues", key, "score")])  # fmt: skip
+                  [("emerging_issues", key, c) for c in ("ratio", "p_value", "q_value")])  # fmt: skip
     tables.append(em)
 
     # Priority localities: indices only (raw component values are multi-year place counts).
@@ -425,14 +430,47 @@ def build(a: m.Assessment, lsoa_ward: dict[str, str] | None = None) -> OpenData:
                     "area average.",
                     ["rank", "code", "name", "level", "composite", "selected"]
                     + [f"index: {n}" for n in comp_names])  # fmt: skip
+    # A partner indicator's index gives its small count back (index × area rate × residents):
+    # withheld where the place's count is under the partner's rule.
+    rules = {short_title(p.title): p.suppress_below for p in (a.partner_data.measures if a.partner_data else [])}
     for x in pl.localities:
         row: dict[str, object] = {"rank": x.rank, "code": x.area.code, "name": x.area.name,
                                   "level": x.area.level, "composite": x.composite,
                                   "selected": x.selected}  # fmt: skip
         for n in comp_names:
-            row[f"index: {n}"] = _v(next((c.index for c in x.components if c.name == n), None))
+            comp = next((c for c in x.components if c.name == n), None)
+            limit = rules.get(comp.domain) if comp else None
+            small = limit is not None and comp.value is not None and 0 < comp.value < limit
+            row[f"index: {n}"] = SUPPRESSED if small else _v(comp.index if comp else None)
         loc.add(x.area.code, row)
     tables.append(loc)
+
+    # Partner measures: counts under the partner's declared small-number rule.
+    if a.partner_data:
+        pm = OpenTable("partner_measures", "Partner data",
+                       "Each partner measure for the area and period, as the partner defined it: "
+                       "count, rate per 1,000 residents a year and the change on matched periods. "
+                       "Counts from 1 up to the partner's limit are suppressed.",
+                       ["measure_id", "title", "source", "sharing_basis", "suppress_below", "periods",
+                        "count", "rate_per_1000", "compared_count", "baseline_count", "change",
+                        "percent_change", "p_value", "compared"])  # fmt: skip
+        for x in a.partner_data.measures:
+            c = x.change
+            pm.add(x.measure_id, {
+                "measure_id": x.measure_id, "title": x.title, "source": x.source,
+                "sharing_basis": x.licence, "suppress_below": x.suppress_below,
+                "periods": ", ".join(x.periods), "count": c.count, "rate_per_1000": _v(c.rate_per_1000),
+                "compared_count": c.compared_count, "baseline_count": c.baseline_count,
+                "change": _v(c.change), "percent_change": _v(c.percent_change), "p_value": _v(c.p_value),
+                "compared": _v(c.compared),
+            })  # fmt: skip
+            derived = [("partner_measures", x.measure_id, k) for k in ("change", "percent_change", "p_value")]
+            sup.count(("partner_measures", x.measure_id, "count"), c.count, True,
+                      [("partner_measures", x.measure_id, "rate_per_1000")], x.suppress_below)  # fmt: skip
+            for k in ("compared_count", "baseline_count"):
+                sup.count(("partner_measures", x.measure_id, k), getattr(c, k), True, derived,
+                          x.suppress_below)  # fmt: skip
+        tables.append(pm)
 
     # Recommended priorities.
     factors = [sc.factor for sc in a.recommended_priorities.priorities[0].scores] \
@@ -468,11 +506,12 @@ def build(a: m.Assessment, lsoa_ward: dict[str, str] | None = None) -> OpenData:
     # Similar areas.
     if a.peers:
         pe = OpenTable("peers", "Similar areas", a.peers.method,
-                       ["code", "name", "level", "population", "distance", "crime_rate_per_1000",
-                        "asb_rate_per_1000"])  # fmt: skip
+                       ["code", "name", "level", "population", "distance", "has_police_data",
+                        "crime_rate_per_1000", "asb_rate_per_1000"])  # fmt: skip
         for p in a.peers.areas:
             pe.add(p.area.code, {"code": p.area.code, "name": p.area.name, "level": p.area.level,
                                  "population": p.population, "distance": p.distance,
+                                 "has_police_data": p.has_data,
                                  "crime_rate_per_1000": _v(p.crime_rate_per_1000),
                                  "asb_rate_per_1000": _v(p.asb_rate_per_1000)})  # fmt: skip
         tables.append(pe)

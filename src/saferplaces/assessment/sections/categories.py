@@ -8,26 +8,35 @@ from datetime import date
 import numpy as np
 
 from saferplaces.analysis import timeseries as ts
+from saferplaces.analysis.emerging import latest_consecutive_run
+from saferplaces.analysis.harm import apply_harm_weights
 from saferplaces.assessment import model as m
 from saferplaces.assessment.comparison import change_block, measure, reference_for, rnd, total
 from saferplaces.assessment.parameters import TREND_MIN_MONTHS
-from saferplaces.assessment.periods import add_months, fmt
+from saferplaces.assessment.periods import fmt
 from saferplaces.assessment.queries import Warehouse
 from saferplaces.assessment.scope import Scope
 from saferplaces.assessment.sections import peers as peers_section
 from saferplaces.assessment.sections.overview import area_months
+from saferplaces.assessment.themes import activity_caveat, coverage_for
 
 
 def build(scope: Scope, data: Warehouse, *, peers: m.Peers | None) -> list[m.Category]:
     months = scope.cov_now.present
     monthly = data.area_monthly(area_months(scope))
     ref = reference_for(data, scope.comparison)
-    hist = consecutive_tail(scope.history)
+    # Trends and seasons need consecutive months: a gap ends the run (the same rule as the
+    # emerging-issues screen).
+    hist = latest_consecutive_run(scope.history)
     crime_total = total(measure(monthly, "crime"), months)
     asb_total = total(measure(monthly, "asb"), months)
     outcomes = outcome_profile(scope, data)
     peer_medians = peers_section.category_medians(scope, data, peers)
     compared = set(months) | set(scope.comparison.months) | set(scope.comparison.baseline_months)
+    # Harm through the one rule: a category without a weight is refused, ASB excluded by name.
+    harm = apply_harm_weights({r.category: total(monthly.get(r.category, {}), months)
+                               for r in scope.categories}, scope.harm.weights)  # fmt: skip
+    harm_of = {line.category: line.harm for line in harm.by_category}
     out = []
     for row in scope.categories:
         category, is_asb = row.category, bool(row.is_asb)
@@ -36,7 +45,7 @@ def build(scope: Scope, data: Warehouse, *, peers: m.Peers | None) -> list[m.Cat
             continue
         block = change_block(category, series, scope.comparison, months, scope.population,
                              reference=measure(ref, category))  # fmt: skip
-        weight = None if is_asb else scope.harm.weight(category)
+        weight = scope.harm.weight(category)
         trend, season = _trend_and_season(series, hist)
         n = block.count
         out.append(
@@ -48,12 +57,13 @@ def build(scope: Scope, data: Warehouse, *, peers: m.Peers | None) -> list[m.Cat
                     "significant", "direction", "basis", "compared", "rate_per_1000",
                     "rate_ci_low", "rate_ci_high", "statement"}),
                 share=rnd(n / (asb_total if is_asb else crime_total) if (asb_total if is_asb else crime_total) else 0.0, 6),
-                harm_weight=weight, harm=rnd(n * weight, 2) if weight is not None else None,
+                harm_weight=weight, harm=rnd(harm_of[category], 2) if category in harm_of else None,
                 monthly=[m.Month(month=fmt(d), count=series.get(d, 0)) for d in months],
                 baseline_monthly=[m.Month(month=fmt(d), count=series.get(d, 0))
                                   for d in scope.cov_base.present],
                 trend=trend, seasonality=season, outcomes=outcomes.get(category),
                 peer_rate_median=peer_medians.get(category),
+                coverage=coverage_text(category), caveats=[c for c in (activity_caveat(category),) if c],
             )
         )  # fmt: skip
     out.sort(key=lambda c: (c.is_asb, -c.count, c.category))
@@ -96,13 +106,10 @@ def outcome_profile(scope: Scope, data: Warehouse) -> dict[str, list[m.OutcomeSh
     return out
 
 
-def consecutive_tail(months: list[date]) -> list[date]:
-    """The longest run of consecutive months ending at the last month given."""
-    if not months:
-        return []
-    run = [months[-1]]
-    for d in reversed(months[:-1]):
-        if d != add_months(run[0], -1):
-            break
-        run.insert(0, d)
-    return run
+def coverage_text(category: str) -> str:
+    """What data.police.uk holds for a category and what it cannot show, in plain English."""
+    cov = coverage_for(category)
+    if cov.key == "unmatched":
+        return (f"data.police.uk publishes '{category}' as one category; it mixes many offences "
+                "that cannot be told apart.")  # fmt: skip
+    return cov.statement

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from saferplaces.analysis.harm import NO_WEIGHT_REASONS
 from saferplaces.assessment import model as m
 from saferplaces.assessment import parameters as P
 from saferplaces.assessment.scope import Scope
+from saferplaces.assessment.sections import localities, priorities
+from saferplaces.assessment.themes import (
+    DEPRIVED_CONCENTRATION_DEFINITION,
+    DEPRIVED_CONCENTRATION_NAME,
+)
 
 
 def build(scope: Scope) -> list[m.Method]:
@@ -85,32 +91,67 @@ def build(scope: Scope) -> list[m.Method]:
                            "Geomatica 67(3).",
                  parameters={"divisor": P.CELL_DIVISOR, "floor_m": P.SNAP_FLOOR_M,
                              "round_m": P.CELL_ROUND_M}),
-        m.Method(name="Vulnerable Localities Index", used_for="Priority localities",
-                 reference="Chainey, S. (2008). Identifying priority neighbourhoods using the "
-                           "Vulnerable Localities Index. Policing 2(2), 196–209.",
-                 parameters={"threshold": scope.request.locality_threshold,
-                             "years": P.LOCALITY_YEARS,
-                             "persistence_quantile": P.PERSISTENCE_QUANTILE}),
-        m.Method(name="Poisson control limits and CUSUM", used_for="Emerging issues",
-                 reference="Lucas, J. M. (1985). Counted data CUSUMs. Technometrics 27, 129–144.",
-                 parameters={"window_months": P.EMERGING_WINDOW, "alpha": P.EMERGING_ALPHA,
-                             "cusum_h": P.CUSUM_H,
-                             "cusum_mu1": f"{P.CUSUM_SHIFT:g} × trailing mean"}),
+        *localities.method_entries(scope),
+        m.Method(name="Emerging issues with the false discovery rate controlled",
+                 used_for="Emerging issues",
+                 reference="Each category in each ward and in the whole area, on the latest run of "
+                           "consecutive months (a missing month ends it): the recent months' "
+                           "records against the months before, by the conditional binomial test "
+                           "of two Poisson rates (Przyborowski & Wileński 1940, Biometrika 31, "
+                           "313–323; Lehmann & Romano 2005, Testing Statistical Hypotheses §4.5); "
+                           "series too small ever to be flagged are left out first (Bourgon, "
+                           "Gentleman & Huber 2010, PNAS 107, 9546–9551); Benjamini–Hochberg "
+                           "across the rest (Benjamini & Hochberg 1995, JRSS B 57, 289–300; "
+                           "Benjamini & Yekutieli 2001, Annals of Statistics 29, 1165–1188). "
+                           "Every flag is listed.",
+                 parameters={"recent_months": P.EMERGING_RECENT,
+                             "baseline_months_min": P.EMERGING_MIN_BASELINE,
+                             "baseline_months_max": P.EMERGING_MAX_BASELINE,
+                             "false_discovery_rate": P.EMERGING_FDR}),
         m.Method(name="Log-linear Poisson trend and seasonal indices", used_for="Categories "
-                 f"with {P.TREND_MIN_MONTHS}+ consecutive months",
+                 f"with {P.TREND_MIN_MONTHS}+ consecutive months (the latest run; a gap ends it)",
                  reference="McCullagh & Nelder (1989) Generalized Linear Models; classical "
                            "multiplicative decomposition."),
         m.Method(name="Most similar areas", used_for="Peers",
-                 reference="Nearest neighbours on standardised population, density, "
-                           "deprivation and rurality (after the Home Office most similar "
-                           "groups method).", parameters={"k": scope.request.peers_k}),
+                 reference="Nearest neighbours on z-scores of log population, log density, "
+                           "IoD2025 mean score and rural share, standardised over every area "
+                           "of the level in England (England and Wales, without deprivation, for "
+                           "a Welsh area) whatever police data is loaded; only the peers with "
+                           "police data for the period are compared on, and the document names "
+                           "those left out (Home Office 2012, Most similar groups: methodology; "
+                           "CIPFA Nearest Neighbours Model, 2019 technical note).",
+                 parameters={"k": scope.request.peers_k}),
+        m.Method(name="England and Wales reference", used_for="The national comparator",
+                 reference="Month by month: a month counts only when every one of the 43 forces "
+                           "of England and Wales is loaded for it, and the residents' exposure is "
+                           "summed over exactly those months (counts from part of the country "
+                           "over all its residents would understate the rate). Exact Poisson "
+                           "interval (Garwood 1936).",
+                 parameters={"forces": 43}),
         m.Method(name="MoRiLE-style priority matrix", used_for="Recommended priorities",
                  reference="Management of Risk in Law Enforcement (NPCC); a transparent "
-                           "simplification. The trend factor scores the like-for-like change.",
-                 parameters={k: v for k, v in sorted(scope.inputs.weights.items())}),
+                           "simplification. The trend factor scores the like-for-like change. "
+                           f"{DEPRIVED_CONCENTRATION_NAME.capitalize()}: "
+                           f"{DEPRIVED_CONCENTRATION_DEFINITION} A factor that does not apply "
+                           "(ASB has no harm weight) is left out and the total is the weighted "
+                           "average over the factors that apply and are scored, as the table "
+                           "states. Volume is compared with the median of the similar areas "
+                           "with police data; without one it is the share of the area's crime "
+                           "and is not cited as a reason.",
+                 parameters={k: v for k, v in sorted(priorities.weights(scope).items())}),
         m.Method(name="Harm weighting", used_for="Harm totals",
                  reference="ONS Crime Severity Score approach (sentencing-based days of "
                            "custody); weights used: " + Path(scope.harm.source).name
-                           + " (see its status column)."),
+                           + " (see its status column). Every category must have a weight; "
+                           + " ".join(f"{c} is excluded: {r}." for c, r in NO_WEIGHT_REASONS.items()),
+                 parameters={"excluded": ", ".join(NO_WEIGHT_REASONS)}),
+        m.Method(name="What police.uk can show", used_for="Coverage of each theme",
+                 reference="Street-level records have no domestic abuse or hate crime flag, no "
+                           "victim details and no fraud; Drugs and Possession of weapons mostly "
+                           "measure police activity, as does stop and search. Themes the data "
+                           "cannot evidence are listed with the partner data that would "
+                           "(data.police.uk; Home Office police recorded crime and hate crime "
+                           "statistics; ONS domestic abuse data tool; SafeLives; ISTV; NRM "
+                           "statistics; Action Fraud/NFIB)."),
     ]  # fmt: skip
     return out

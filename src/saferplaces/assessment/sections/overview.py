@@ -4,12 +4,23 @@ from __future__ import annotations
 
 from datetime import date
 
+from saferplaces.analysis.reference import (
+    ENGLAND_AND_WALES_FORCES,
+    ReferenceRate,
+    england_and_wales_rate,
+)
 from saferplaces.assessment import model as m
-from saferplaces.assessment.comparison import change_block, harm_series, measure, reference_for
-from saferplaces.assessment.periods import fmt
+from saferplaces.assessment.comparison import (
+    change_block,
+    harm_exclusions,
+    harm_series,
+    measure,
+    reference_for,
+    rnd,
+)
+from saferplaces.assessment.periods import fmt, months_label
 from saferplaces.assessment.queries import Warehouse
 from saferplaces.assessment.scope import Scope, forces_for
-from saferplaces.warehouse import forces as force_list
 
 
 def area_months(scope: Scope) -> list[date]:
@@ -28,6 +39,8 @@ def build(scope: Scope, data: Warehouse) -> m.Overview:
         asb=change_block("Anti-social behaviour", asb, scope.comparison, scope.cov_now.present,
                          scope.population, reference=measure(ref, "asb")),
         comparators=comparators(scope, data),
+        england_and_wales=england_and_wales(scope, data),
+        harm_exclusions=harm_exclusions(monthly, scope.cov_now.present, scope.harm),
         monthly=_months(crime, asb, scope.cov_now.present),
         baseline_monthly=_months(crime, asb, scope.cov_base.present),
     )  # fmt: skip
@@ -37,12 +50,18 @@ def _months(crime: dict, asb: dict, months: list[date]) -> list[m.OverviewMonth]
     return [m.OverviewMonth(month=fmt(d), crime=crime.get(d, 0), asb=asb.get(d, 0)) for d in months]
 
 
+def _read_months(scope: Scope, forces: list[str]) -> list[date]:
+    """The months a comparator reads: its period months present and its months compared."""
+    comparison = scope.comparison_for(forces)
+    cov_now = scope.coverage(forces, scope.period)
+    return sorted(set(cov_now.present) | set(comparison.months) | set(comparison.baseline_months))
+
+
 def _comparator(scope: Scope, data: Warehouse, ref: m.AreaRef, forces: list[str], table: str | None,
                 population: int) -> m.Comparator:  # fmt: skip
     comparison = scope.comparison_for(forces)
     cov_now = scope.coverage(forces, scope.period)
-    months = sorted(set(cov_now.present) | set(comparison.months) | set(comparison.baseline_months))
-    monthly = data.parent_monthly((ref.level, ref.code), table, months)
+    monthly = data.parent_monthly((ref.level, ref.code), table, _read_months(scope, forces))
     refm = reference_for(data, comparison)
     return m.Comparator(
         area=ref, population=population,
@@ -66,23 +85,60 @@ def comparators(scope: Scope, data: Warehouse) -> list[m.Comparator]:
             continue  # the same residents under another name (City of London's force area)
         forces = forces_for(data, "p_lsoa")
         out.append(_comparator(scope, data, p, forces, "p_lsoa", data.population(p.level, p.code)))
-    ew = _england_and_wales(scope, data)
+    ew = _england_and_wales_comparator(scope, data)
     if ew is not None:
         out.append(ew)
     return out
 
 
-def _england_and_wales(scope: Scope, data: Warehouse) -> m.Comparator | None:
-    forces = [f.slug for f in force_list.FORCES if f.pfa_code]
+EW = m.AreaRef(level="country", code="K04000001", name="England and Wales")
+
+
+def england_and_wales(scope: Scope, data: Warehouse) -> m.ReferenceRate:
+    """The England and Wales reference, month by month: only the period's months with data
+    for every force count, the population exposure over exactly those (one rule, shared with
+    the workspace: :func:`saferplaces.analysis.reference.england_and_wales_rate`)."""
+    forces = list(ENGLAND_AND_WALES_FORCES)
+    usable = scope.coverage(forces, scope.period).present
+    # The national records are read only when a month is usable, in the same single pass as
+    # the comparator's (same months, so the cached counts are shared).
+    monthly = data.parent_monthly((EW.level, EW.code), None, _read_months(scope, forces)) if usable else {}
+    population = data.england_wales_population()
+    crime = england_and_wales_rate(measure(monthly, "crime"), scope.loaded, scope.period.months,
+                                   population)  # fmt: skip
+    asb = england_and_wales_rate(measure(monthly, "asb"), scope.loaded, scope.period.months, population)
+    statement = _ew_statement(crime, scope)
+    if crime.reason or crime.months_excluded:
+        scope.caveats.append(statement)
+    return m.ReferenceRate(
+        months_used=[fmt(d) for d in crime.months_used],
+        months_excluded={fmt(d): list(f) for d, f in crime.months_excluded.items()},
+        crime_rate_per_1000=rnd(crime.rate, 3), crime_rate_ci_low=rnd(crime.lower, 3),
+        crime_rate_ci_high=rnd(crime.upper, 3), asb_rate_per_1000=rnd(asb.rate, 3),
+        statement=statement,
+    )  # fmt: skip
+
+
+def _ew_statement(ref: ReferenceRate, scope: Scope) -> str:
+    """The reference's own sentence, shortened when most forces are missing: the model keeps
+    every force by month in ``months_excluded``."""
+    if not ref.reason:
+        return ref.statement
+    n = len(ENGLAND_AND_WALES_FORCES)
+    month, lacking = min(ref.months_excluded.items(), key=lambda kv: (len(kv[1]), kv[0]))
+    if len(lacking) <= 6:
+        return ref.reason
+    return (f"No England and Wales figure for {months_label(scope.period.months)}: no month has "
+            f"police data for all {n} forces (the closest, {month:%B %Y}, has {n - len(lacking)} "
+            f"of the {n}).")  # fmt: skip
+
+
+def _england_and_wales_comparator(scope: Scope, data: Warehouse) -> m.Comparator | None:
+    """England and Wales as a comparator, on the months with data for every force."""
+    forces = list(ENGLAND_AND_WALES_FORCES)
     cov_now = scope.coverage(forces, scope.period)
-    if cov_now.n < len(scope.period.months):
-        lacking = sorted(cov_now.missing)
-        scope.caveats.append(
-            "No England and Wales reference point: the warehouse lacks data for "
-            f"{len(lacking)} of {len(forces)} forces in the period"
-            + (f" ({', '.join(lacking[:6])}{' …' if len(lacking) > 6 else ''})" if lacking else "")
-            + ". Load the national archive to add it."
-        )
+    if not cov_now.present:
         return None
-    ref = m.AreaRef(level="country", code="K04000001", name="England and Wales")
-    return _comparator(scope, data, ref, forces, None, data.england_wales_population())
+    comp = _comparator(scope, data, EW, forces, None, data.england_wales_population())
+    comp.months_used = [fmt(d) for d in cov_now.present]
+    return comp

@@ -1,82 +1,90 @@
-"""Peers: the most similar areas at the same level with data for the same months."""
+"""Peers: the most similar areas in the country, compared on only where police data allows.
+
+The peers are the ``k`` nearest over *every* area of the level in England (England and Wales
+for a Welsh area), from the reference tables, whatever police data happens to be loaded
+(:func:`saferplaces.analysis.peers.national_peers`). Which of them have police data for the
+period decides only which are compared on, and the statement says so; a peer is never swapped
+for a loaded area further down the list, so the comparison does not depend on what is loaded.
+"""
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 
 from saferplaces.analysis import peers
 from saferplaces.assessment import model as m
 from saferplaces.assessment.comparison import rnd
+from saferplaces.assessment.peer_features import LEVELS, national_peer_table
+from saferplaces.assessment.periods import months_label
 from saferplaces.assessment.queries import Warehouse
 from saferplaces.assessment.scope import Scope
 from saferplaces.warehouse import forces as force_list
 
+MEASURES = ("crime rate per 1,000", "ASB rate per 1,000")
+
+
+def _has_data(scope: Scope, peer: peers.Peer) -> bool:
+    """Every force of the peer is loaded for every month of the period the area uses."""
+    forces = [force_list.BY_PFA[p].slug for p in peer.pfas if p in force_list.BY_PFA]
+    if not forces:
+        return False
+    months = scope.cov_now.present
+    return all(d in scope.loaded.get(f, set()) for f in forces for d in months)
+
 
 def build(scope: Scope, data: Warehouse) -> m.Peers | None:
     level, code = scope.level, scope.code
-    if level not in ("csp", "lad", "pfa", "ward"):
+    if level not in LEVELS:
         scope.caveats.append(f"No peers for a {level}: peers are compared for wards, districts, "
-                             "CSPs and force areas.")  # fmt: skip
+                             "CSPs, counties and force areas.")  # fmt: skip
         return None
-    feats = data.peer_features(level)
-    codes = [f.code for f in feats]
-    if code not in codes:
+    table = national_peer_table(data.con, level)
+    if code not in table.codes:
         return None
-    me = codes.index(code)
-    use_imd = feats[me].imd is not None
-    names = ["log population", "log density (people per km²)", "rural share of residents"]
-    if use_imd:
-        names.insert(2, "IoD2025 mean score (population-weighted)")
-    # Candidates: the area itself and areas whose every force has the same months loaded.
-    cand = []
-    for i, f in enumerate(feats):
-        forces = [force_list.BY_PFA[p].slug for p in f.pfas if p in force_list.BY_PFA]
-        cn, cb = scope.coverage(forces, scope.period), scope.coverage(forces, scope.base)
-        complete = cn.present == scope.cov_now.present and cb.present == scope.cov_base.present
-        if (i == me or complete) and (not use_imd or f.imd is not None) and f.pop:
-            cand.append(i)
-    if len(cand) < 2:
-        scope.caveats.append(f"No peers: no other {level} has data for the same months.")
+    pool = len(table.codes) if np.isnan(table.imd[table.index(code)]) else int(np.isfinite(table.imd).sum())
+    k = min(scope.request.peers_k, pool - 1)
+    if k < 1:
         return None
-    x = np.array(
-        [[math.log(feats[i].pop), math.log(max(feats[i].density or 1e-9, 1e-9)),
-          *([feats[i].imd] if use_imd else []), feats[i].rural_share or 0.0] for i in cand],
-        dtype=float,
-    )  # fmt: skip
-    k = min(scope.request.peers_k, len(cand) - 1)
-    res = peers.most_similar(x, k=k, targets=[cand.index(me)])
-    peer_idx = [cand[j] for j in res.indices[0]]
-    dists = res.distances[0]
-    chosen = [codes[i] for i in peer_idx]
-    rates_by = _rates_for(scope, data, level, [code, *chosen])
+    found = peers.national_peers(table, code, k=k)
+    period = months_label(scope.cov_now.present)
+    split = peers.peers_with_data(found, lambda p: _has_data(scope, p), period)
+    with_data = {p.code for p in split.compare_on}
+    # Nothing to rank against without a peer with data: no scan of the records at all.
+    rates_by = _rates_for(scope, data, level, [code, *sorted(with_data)]) if with_data else {}
+    pops = dict(zip(table.codes, table.population, strict=True))
     areas = [
         m.Peer(
-            area=m.AreaRef(level=level, code=codes[i], name=feats[i].name),
-            distance=rnd(d, 4), population=int(feats[i].pop),
-            crime_rate_per_1000=rates_by[codes[i]][0], asb_rate_per_1000=rates_by[codes[i]][1],
-            months_present=scope.cov_now.n,
+            area=m.AreaRef(level=level, code=p.code, name=p.name), distance=rnd(p.distance, 4),
+            population=int(pops[p.code]),
+            crime_rate_per_1000=rates_by[p.code][0] if p.code in with_data else None,
+            asb_rate_per_1000=rates_by[p.code][1] if p.code in with_data else None,
+            months_present=scope.cov_now.n if p.code in with_data else 0,
+            has_data=p.code in with_data,
         )
-        for i, d in zip(peer_idx, dists, strict=True)
+        for p in found.peers
     ]  # fmt: skip
-    ranks = []
-    for j, label in ((0, "crime rate per 1,000"), (1, "ASB rate per 1,000")):
-        values = {c: rates_by[c][j] for c in [code, *chosen] if rates_by[c][j] is not None}
-        mine = values.get(code)
-        order = sorted(values.values(), reverse=True)
-        others = [v for c, v in values.items() if c != code]
-        ranks.append(
-            m.PeerRank(
-                measure=label, value=mine,
-                rank=order.index(mine) + 1 if mine is not None else None,
-                of=len(values), peer_median=rnd(float(np.median(others)), 3) if others else None,
-            )
-        )  # fmt: skip
+    ranks = [_rank(label, rates_by.get(code, (None, None))[j],
+                   [rates_by[c][j] for c in sorted(with_data)])
+             for j, label in enumerate(MEASURES)]  # fmt: skip
+    if not with_data:
+        scope.caveats.append(split.statement)
     return m.Peers(
-        method=("Nearest neighbours (Euclidean distance on z-scores standardised over the "
-                f"{len(cand)} {level}s with data for the same months)"),
-        features=names, k=k, candidates=len(cand) - 1, areas=areas, ranks=ranks,
+        method=found.method, features=list(found.features), k=k, candidates=len(found.pool) - 1,
+        areas=areas, ranks=ranks, pool=found.pool_description, compared=len(with_data),
+        statement=split.statement,
+    )  # fmt: skip
+
+
+def _rank(label: str, mine: float | None, others: list[float | None]) -> m.PeerRank:
+    """The area among the peers with data: rank 1 = highest; no rank without a peer."""
+    vals = [v for v in others if v is not None]
+    if mine is None or not vals:
+        return m.PeerRank(measure=label, value=mine, rank=None, of=1 if mine is not None else 0,
+                          peer_median=None,
+                          text="not ranked: no similar area has police data for the period")  # fmt: skip
+    return m.PeerRank(
+        measure=label, value=mine, rank=1 + sum(v > mine for v in vals), of=len(vals) + 1,
+        peer_median=rnd(float(np.median(vals)), 3), text=peers.rank_text(mine, vals),
     )  # fmt: skip
 
 
@@ -97,12 +105,16 @@ def _rates_for(scope: Scope, data: Warehouse, level: str,
 
 
 def category_medians(scope: Scope, data: Warehouse, peer_block: m.Peers | None) -> dict[str, float]:
-    """The peers' median rate per 1,000 a year, per category."""
+    """The median rate per 1,000 a year per category over the peers *with police data* for the
+    period (empty when none has: volume is then scored on the share of crime, and says so)."""
     if peer_block is None:
         return {}
-    codes = [p.area.code for p in peer_block.areas]
-    level = peer_block.areas[0].area.level if peer_block.areas else scope.level
-    pops = {p.area.code: p.population for p in peer_block.areas}
+    compared = [p for p in peer_block.areas if p.has_data]
+    if not compared:
+        return {}
+    codes = [p.area.code for p in compared]
+    level = compared[0].area.level
+    pops = {p.area.code: p.population for p in compared}
     per: dict[str, dict[str, float]] = {}
     scale = 12.0 / scope.cov_now.n
     for r in data.categories_by_area(level, codes, scope.cov_now.present):
