@@ -330,14 +330,16 @@ def test_priority_rationale_and_values_in_the_model(tamworth):
         assert "p =" not in p.rationale and "Strongest" not in p.rationale
         assert p.rationale.startswith(f"{p.theme} is ranked ")
         vol = next(s for s in p.scores if s.factor == "volume")
-        if not by[p.theme].is_asb:
+        # Themes are the unit (issue 10): the figures are over the theme's categories.
+        cats = [by[c] for c in p.categories]
+        if not any(c.is_asb for c in cats):
             # No similar area has data: volume is the share of crime, and never cited as a reason.
-            assert vol.value == pytest.approx(by[p.theme].count / crime * 100, abs=1e-3)
+            assert vol.value == pytest.approx(sum(c.count for c in cats) / crime * 100, abs=1e-3)
             assert "volume:" not in p.rationale
         trend = next(s for s in p.scores if s.factor == "trend")
         if "trend:" in p.rationale:
-            assert by[p.theme].significant and by[p.theme].direction == "up"
-        assert trend.value == by[p.theme].p_value
+            assert p.change.significant and p.change.direction == "up"
+        assert trend.value == p.change.p_value
 
 
 def test_gaps_caveat_in_words(tamworth):

@@ -416,7 +416,7 @@ BAD = [
     Bad("definition: a misspelt key", _typo_key,
         "{definition}: unknown key 'supress_below' (did you mean 'suppress_below'?). Keys: id, "
         "title, unit, source, licence, suppress_below, period_type, area_level, definition, "
-        "notes, columns, sheet."),
+        "notes, columns, sheet, themes."),
     Bad("definition: weekly periods", _bad_definition(period_type="week"),
         "{definition}: period_type: 'week' must be month or quarter."),
     Bad("definition: another shape for a stored measure", _bad_definition(area_level="ward"),

@@ -55,7 +55,7 @@ def run(con: duckdb.DuckDBPyConnection, request: Request) -> m.Assessment:
     locality_part = localities.build(scope, data)
     partner_part = partner_data.build(scope, data, locality_part)
     emerging_summary, emerging_part = emerging.build(scope, data)
-    priority_part = priorities.build(scope, data, categories=category_part)
+    priority_part = priorities.build(scope, data, categories=category_part, partner=partner_part)
     # County only: its districts side by side, from the county's own extract.
     county_part = county.build(scope, data, localities_part=locality_part)
     # Quality last but two: it lists the caveats the sections above added.

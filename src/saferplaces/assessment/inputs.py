@@ -13,6 +13,12 @@
 
   CSV form: columns ``theme,public_concern,partnership_capacity`` (a row with theme
   ``weights`` may set factor weights in the same columns plus ``harm,volume,trend,...``).
+
+  A theme is named by its title or key in ``saferplaces.assessment.themes`` ("Retail crime and
+  shoplifting", ``retail_crime``); a police.uk category's name counts for the theme it
+  evidences ("Shoplifting"), and also scores that category's own row. A theme with no evidence
+  in the loaded data (domestic abuse, say) keeps its public concern score beside it but is not
+  scored or ranked on it alone.
 """
 
 from __future__ import annotations

@@ -41,6 +41,13 @@ area's rate (it was the mean of the place rates); new ``domains``, ``domain_scor
 ``threshold_source``, ``persistence``, ``sensitivity``, ``robust``/``marginal``,
 ``near_line`` and ``domination``. New ``Assessment.partner_data`` and, for a county,
 ``Assessment.county`` (its districts side by side).
+
+Schema 2, issue 10 (priority themes): ``RecommendedPriorities`` ranks community safety
+*themes* (``RecommendedPriority.theme`` is a theme title such as "Retail crime and shoplifting",
+``key`` its key), each scored from its evidence: its police.uk ``categories`` (their own
+scores kept in ``evidence_rows``) and the ``partner_measures`` declared to evidence it; each
+``ThemeScore`` names its ``sources``. Themes nothing loaded evidences are in
+``without_evidence``, never scored or ranked.
 """
 
 from __future__ import annotations
@@ -559,16 +566,57 @@ class ThemeScore(Model):
         "crime %, p-value, over-representation ratio, generalised Gini); None when not scored"
     )
     applies: bool = Field(default=True, description="False: the factor does not apply (e.g. ASB has no harm weight)")
+    sources: list[str] = Field(
+        default_factory=list, description="The evidence the factor came from: police.uk categories, "
+        "partner measures, or the priority inputs file"
+    )
+    words: str = Field(default="", description="What the score rests on, in plain English")
+    cited: bool = Field(default=False, description="Carries evidence: may be cited as a reason when it scores 4 or 5")
+
+
+class ThemeEvidence(Model):
+    """One measure evidencing a priority theme: a police.uk category (with its own scores on
+    the matrix, as each category was scored before themes) or a partner measure."""
+
+    kind: Literal["police category", "partner measure"]
+    name: str
+    measure_id: str | None = Field(default=None, description="Partner measures: the measure's id")
+    count: int = Field(description="Records (or the partner's unit) in the period")
+    change: Change | None = Field(default=None, description="Partner measures: the like-for-like change")
+    total: float | None = Field(default=None, description="Police categories: the category's own weighted total")
+    scores: list[ThemeScore] = Field(
+        default_factory=list, description="Police categories: the category's own factor scores"
+    )
+
+
+class ThemeWithoutEvidence(Model):
+    """A priority theme nothing loaded evidences: listed, never scored or ranked."""
+
+    key: str
+    theme: str
+    status: str = Field(description="'no evidence in the loaded data'")
+    statement: str = Field(description="Why, and what would evidence it, in plain English")
+    partner_data: list[str] = Field(description="Partner data that would evidence it")
+    public_concern: float | None = Field(default=None, description="As given in the priority inputs, if any")
 
 
 class RecommendedPriority(Model):
     theme: str
-    categories: list[str]
+    categories: list[str] = Field(description="The police.uk categories evidencing the theme")
     total: float
     rank: int
     recommended: bool
     scores: list[ThemeScore]
     rationale: str
+    key: str = Field(default="", description="The theme's key (assessment/themes.py); a category's "
+                     "slug for a category no theme covers")
+    partner_measures: list[str] = Field(default_factory=list, description="Ids of partner measures evidencing it")
+    evidence_rows: list[ThemeEvidence] = Field(
+        default_factory=list, description="Each measure evidencing the theme, with its own figures"
+    )
+    change: Change | None = Field(
+        default=None, description="The like-for-like change of the theme's police.uk records combined"
+    )
     total_note: str | None = Field(
         default=None, description="When the total is over fewer factors, which and why"
     )
@@ -582,7 +630,14 @@ class RecommendedPriorities(Model):
     scale: str
     weights: dict[str, float]
     inputs_file: str | None
-    priorities: list[RecommendedPriority]
+    priorities: list[RecommendedPriority] = Field(
+        description="Evidenced themes only, ranked among themselves (issue 10: themes are the unit)"
+    )
+    unit: Literal["theme", "category"] = Field(default="theme", description="What the matrix ranks")
+    without_evidence: list[ThemeWithoutEvidence] = Field(
+        default_factory=list, description="Themes nothing loaded evidences: not scored, not ranked"
+    )
+    ranking_note: str = Field(default="", description="What the ranking covers, in plain English")
 
 
 class UnevidencedTheme(Model):

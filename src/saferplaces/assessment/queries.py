@@ -25,7 +25,11 @@ RECORD_COLUMNS = (
 
 # Category × month counts for parent areas and England and Wales, shared by the areas assessed
 # in one process (a force's CSPs all compare with the same force area).
-_PARENT_COUNTS: dict[tuple, dict[str, dict[date, int]]] = {}
+_PARENT_COUNTS: dict[tuple, Any] = {}
+
+# National peer features per level, shared by the areas assessed in one process: they come
+# from the reference tables alone, and building them costs more than the rest of a warm CSP.
+_PEER_TABLES: dict[tuple, Any] = {}
 
 
 @cache
@@ -39,6 +43,7 @@ class Warehouse:
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self.con = con
         self._area_monthly: dict[tuple, dict[str, dict[date, int]]] = {}
+        self._by_area: dict[tuple, tuple[set[str], list[Any]]] = {}
 
     def _rows(self, names: str, sql: str, params: list | None = None) -> list[Any]:
         row = _row_type(names)
@@ -70,6 +75,31 @@ class Warehouse:
             self._one("SELECT coalesce(max(load_id), 0), count(*) FROM police_loads WHERE is_current"),
         )
 
+    def reference_state(self) -> tuple:
+        """What the reference tables the peer features read hold now (a content hash: they
+        change with ``load geography``, not with police loads)."""
+        return (
+            self._one("SELECT path FROM duckdb_databases() WHERE database_name = current_database()")[0],
+            self._one(
+                "SELECT (SELECT count(*) || ':' || sum(hash(r)) FROM ref_lsoa21 r), "
+                "(SELECT count(*) || ':' || sum(hash(d)) FROM ref_deprivation d), "
+                "(SELECT count(*) || ':' || sum(hash(c)) FROM ref_lad_county c)"
+            ),
+        )
+
+    def peer_table(self, level: str) -> Any:
+        """The national peer features of every area of ``level``
+        (:func:`~saferplaces.assessment.peer_features.national_peer_table`), built once per
+        process for as long as the reference tables hold the same rows."""
+        from saferplaces.assessment.peer_features import national_peer_table
+
+        key = (self.reference_state(), level)
+        if key not in _PEER_TABLES:
+            if len(_PEER_TABLES) > 32:  # a long-running server must not grow without bound
+                _PEER_TABLES.clear()
+            _PEER_TABLES[key] = national_peer_table(self.con, level)
+        return _PEER_TABLES[key]
+
     # --- the area ---------------------------------------------------------------------------
 
     def resolve(self, text: str) -> tuple[str, str, str]:
@@ -89,8 +119,38 @@ class Warehouse:
             self._area_monthly.clear()
             self.con.execute(
                 f"CREATE OR REPLACE TEMP TABLE a_street AS SELECT {RECORD_COLUMNS} "
-                "FROM police_street WHERE lsoa21_code IN (SELECT lsoa21_code FROM a_lsoa)"
+                f"FROM {self._force_records()} "
+                "WHERE lsoa21_code IN (SELECT lsoa21_code FROM a_lsoa)"
             )
+
+    def _force_records(self) -> str:
+        """Where to read the area's records from: ``police_street``, or, when every LSOA of
+        ``a_lsoa`` lies in one force area, that force area's records, kept on this connection
+        (temp table ``f_street``) while the loads and the force area's LSOAs are unchanged.
+        Reading the national table is most of a warm assessment's time, so the CSPs of a
+        force, or an area assessed again, read it once between them; the rows are the same."""
+        pfa, outside = self._one(
+            "SELECT CASE WHEN count(DISTINCT r.pfa_code) = 1 THEN any_value(r.pfa_code) END, "
+            "count(*) FILTER (WHERE r.pfa_code IS NULL) "
+            "FROM a_lsoa a LEFT JOIN ref_lsoa21 r USING (lsoa21_code)"
+        )
+        if pfa is None or outside:
+            return "police_street"
+        key = repr((self.state(), pfa, self._one(
+            "SELECT count(*), sum(hash(lsoa21_code)) FROM ref_lsoa21 WHERE pfa_code = ?", [pfa]
+        )))  # fmt: skip
+        kept = self._one("SELECT count(*) FROM duckdb_tables() "
+                         "WHERE temporary AND table_name = 'f_street_key'")[0]  # fmt: skip
+        if kept and self._one("SELECT key FROM f_street_key")[0] == key:
+            return "f_street"
+        self.con.execute(
+            f"CREATE OR REPLACE TEMP TABLE f_street AS SELECT {RECORD_COLUMNS} FROM police_street "
+            "WHERE lsoa21_code IN (SELECT lsoa21_code FROM ref_lsoa21 WHERE pfa_code = ?)",
+            [pfa],
+        )
+        self.con.execute("CREATE OR REPLACE TEMP TABLE f_street_key AS SELECT ?::VARCHAR AS key",
+                         [key])  # fmt: skip
+        return "f_street"
 
     def narrow_area(self, level: str, code: str) -> None:
         """Narrow ``a_lsoa``/``a_street`` to one part of the assessed area (a county's
@@ -231,18 +291,17 @@ class Warehouse:
     # --- peers ------------------------------------------------------------------------------
 
     def crime_asb_by_area(self, level: str, codes: list[str], months: list[date]) -> list[Any]:
-        return self._rows(
-            "code crime asb",
-            """
-            SELECT x.code, count(*) FILTER (WHERE s.category <> ?),
-                   count(*) FILTER (WHERE s.category = ?)
-            FROM police_street s JOIN area_lsoas x USING (lsoa21_code)
-            WHERE x.level = ? AND x.code IN (SELECT unnest(?::VARCHAR[]))
-              AND s.month IN (SELECT unnest(?::DATE[]))
-            GROUP BY 1
-            """,
-            [ASB, ASB, level, codes, months],
-        )
+        """Crime (every category but ASB) and ASB per area, from :meth:`categories_by_area`:
+        the peers section asks for both, and this way reads the national table once."""
+        out: dict[str, list[int]] = {}
+        for r in self.categories_by_area(level, codes, months):
+            n = out.setdefault(r.code, [0, 0])
+            if r.category == ASB:
+                n[1] += r.n
+            elif r.category is not None:
+                n[0] += r.n
+        row = _row_type("code crime asb")
+        return [row(c, crime, asb) for c, (crime, asb) in out.items()]
 
     def populations(self, level: str, codes: list[str]) -> dict[str, int]:
         return dict(self.con.execute(
@@ -251,16 +310,24 @@ class Warehouse:
         ).fetchall())  # fmt: skip
 
     def categories_by_area(self, level: str, codes: list[str], months: list[date]) -> list[Any]:
-        return self._rows(
-            "code category n",
-            """
-            SELECT x.code, s.category, count(*) FROM police_street s JOIN area_lsoas x USING (lsoa21_code)
-            WHERE x.level = ? AND x.code IN (SELECT unnest(?::VARCHAR[]))
-              AND s.month IN (SELECT unnest(?::DATE[]))
-            GROUP BY 1, 2
-            """,
-            [level, codes, months],
-        )
+        """Records per area and category; kept for this assessment, so a later call for some
+        of the same areas and months reads no records again."""
+        key = (level, tuple(sorted(months)))
+        kept = self._by_area.get(key)
+        if kept is None or not set(codes) <= kept[0]:
+            kept = (set(codes), self._rows(
+                "code category n",
+                """
+                SELECT x.code, s.category, count(*) FROM police_street s JOIN area_lsoas x USING (lsoa21_code)
+                WHERE x.level = ? AND x.code IN (SELECT unnest(?::VARCHAR[]))
+                  AND s.month IN (SELECT unnest(?::DATE[]))
+                GROUP BY 1, 2
+                """,
+                [level, codes, months],
+            ))  # fmt: skip
+            self._by_area[key] = kept
+        wanted = set(codes)
+        return [r for r in kept[1] if r.code in wanted]
 
     # --- places -----------------------------------------------------------------------------
 
@@ -516,15 +583,22 @@ class Warehouse:
         )[0]
 
     def force_unplaced(self, forces: list[str], months: list[date]) -> Any:
-        return self._rows(
-            "without_location without_lsoa",
-            """
-            SELECT count(*) FILTER (WHERE lon IS NULL), count(*) FILTER (WHERE lsoa21_code IS NULL)
-            FROM police_street WHERE force IN (SELECT unnest(?::VARCHAR[]))
-              AND month IN (SELECT unnest(?::DATE[]))
-            """,
-            [forces, months],
-        )[0]
+        """The forces' records without a location and without an LSOA; a pass over the national
+        table, so kept (like the parent counts) for the other areas of the same forces."""
+        cache_key = ("unplaced", self.state(), tuple(sorted(forces)), tuple(sorted(months)))
+        if cache_key not in _PARENT_COUNTS:
+            if len(_PARENT_COUNTS) > 512:
+                _PARENT_COUNTS.clear()
+            _PARENT_COUNTS[cache_key] = self._rows(
+                "without_location without_lsoa",
+                """
+                SELECT count(*) FILTER (WHERE lon IS NULL), count(*) FILTER (WHERE lsoa21_code IS NULL)
+                FROM police_street WHERE force IN (SELECT unnest(?::VARCHAR[]))
+                  AND month IN (SELECT unnest(?::DATE[]))
+                """,
+                [forces, months],
+            )[0]
+        return _PARENT_COUNTS[cache_key]
 
     def rejected_rows(self, forces: list[str], months: list[date]) -> int:
         return int(self._one(

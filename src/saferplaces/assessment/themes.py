@@ -25,12 +25,16 @@ __all__ = [
     "DEPRIVED_CONCENTRATION_DEFINITION",
     "DEPRIVED_CONCENTRATION_KEY",
     "DEPRIVED_CONCENTRATION_NAME",
+    "MEASURE_THEMES",
+    "NOT_EVIDENCED_BY_CATEGORIES",
     "STOP_AND_SEARCH_CAVEAT",
     "THEMES",
     "ThemeCoverage",
     "activity_caveat",
     "coverage_for",
     "coverages_for",
+    "measure_themes",
+    "theme_key",
 ]
 
 # --- the "vulnerability" factor, named for what it measures -----------------------------------
@@ -445,3 +449,47 @@ def coverage_for(title: str) -> ThemeCoverage:
         cannot_show="No data.police.uk category is matched to it, so it is not scored from police data.",
         partner_data=(),
     )
+
+
+# --- themes in the priority matrix -------------------------------------------------------------
+
+#: Themes whose police.uk category is context, not evidence: 'Violence and sexual offences' has
+#: no victim sex, so its count says nothing about violence against women and girls in particular.
+NOT_EVIDENCED_BY_CATEGORIES = frozenset({"vawg"})
+
+#: Partner measures (by id) and the themes they evidence, for definitions that name none.
+MEASURE_THEMES: dict[str, tuple[str, ...]] = {
+    "demo-ae-assault-illustrative": ("serious_violence", "violence"),
+    "ae-assault-attendances": ("serious_violence", "violence"),
+}
+#: The same by words in a measure's title: A&E assault attendances (ISTV) evidence violence.
+_MEASURE_TITLE_THEMES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (r"\ba&e\b|\bistv\b|emergency department|assault attendances", ("serious_violence", "violence")),
+)
+
+
+def theme_key(name: str) -> str | None:
+    """A theme's key from its key or its title (exactly, or as :func:`coverage_for` reads a
+    priority title); ``None`` when no theme matches."""
+    if name in _BY_KEY:
+        return name
+    folded = " ".join(name.split()).casefold()
+    exact = next((t.key for t in THEMES if t.title.casefold() == folded), None)
+    if exact:
+        return exact
+    key = coverage_for(name).key
+    return None if key == "unmatched" else key
+
+
+def measure_themes(measure_id: str, title: str, declared: tuple[str, ...] | list[str] = ()) -> tuple[str, ...]:
+    """The theme keys a partner measure evidences: those its definition declares, else the
+    mapping by id (:data:`MEASURE_THEMES`), else by its title's words."""
+    if declared:
+        return tuple(dict.fromkeys(k for k in (theme_key(t) for t in declared) if k))
+    if measure_id in MEASURE_THEMES:
+        return MEASURE_THEMES[measure_id]
+    text = title.lower()
+    for pattern, keys in _MEASURE_TITLE_THEMES:
+        if re.search(pattern, text):
+            return keys
+    return tuple(dict.fromkeys(c.key for c in coverages_for(title)))

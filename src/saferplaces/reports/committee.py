@@ -112,7 +112,8 @@ def build_committee(a: m.Assessment, files: dict[str, str] | None = None) -> Doc
 
     changes = [c for c in a.categories if c.significant]
     priorities = Section("priorities", "Recommended priorities").add(
-        Para("The assessment scores each crime type and ASB from 1 (low) to 5 (high) on harm, "
+        Para("The assessment scores each community safety theme, from the police-recorded crime "
+             "types and partner data that evidence it, from 1 (low) to 5 (high) on harm, "
              "volume against similar areas, trend, how much more it falls on the most deprived "
              "neighbourhoods, and how concentrated it is (the weights are the partnership's to "
              "change). It recommends:"),
@@ -124,6 +125,11 @@ def build_committee(a: m.Assessment, files: dict[str, str] | None = None) -> Doc
               priority_reasons(a, p)] for p in rec],
             row_headers=False, compact=True,
         ),
+        *([Para([Run("Not ranked for want of evidence: ", bold=True),
+                 Run(fmt.join_names([t.theme for t in a.recommended_priorities.without_evidence], 10)
+                     + ". The loaded data has no evidence of these themes, so they are not scored; "
+                     "that does not make them less important, and partner data would show them.")])]
+          if a.recommended_priorities.without_evidence else []),
         Para([Run("Priority localities: ", bold=True),
               Run(fmt.join_names([x.area.name for x in sel], 10) + " (a combined index of "
                   "crime, ASB, harm and deprivation at least "

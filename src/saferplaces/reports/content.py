@@ -319,7 +319,11 @@ def summary(a: m.Assessment, lab: Labels) -> Section:
         "Recommended priorities: " + (fmt.join_names([p.theme for p in rec], 8) or "none"),
         [priority_rationale(a, p) for p in rec] + [
             f"Scored on a {a.recommended_priorities.scale} scale (section 8); the partnership "
-            "adds public concern and its own capacity before deciding."],
+            "adds public concern and its own capacity before deciding."]
+        + ([f"Not ranked, for want of evidence in the loaded data: "
+            f"{fmt.join_names([t.theme for t in a.recommended_priorities.without_evidence], 10)}. "
+            "A missing score is not a low one (section 8 lists the data that would show them)."]
+           if a.recommended_priorities.without_evidence else []),
     ))  # fmt: skip
     caveats = plain_caveats(a, lab)
     if caveats:
@@ -341,6 +345,9 @@ def _basis_number(sc: m.ThemeScore) -> float | None:
 def factor_words(a: m.Assessment, theme: str, sc: m.ThemeScore) -> statements.Factor:
     """One priority factor in plain English, from the model's numbers."""
     name = FACTORS.get(sc.factor, sc.factor)
+    if sc.words:
+        # A theme's factor carries its own words, from the evidence it was computed on.
+        return statements.Factor(name, sc.score, sc.words, sc.cited)
     cats = [c for c in a.categories if c.category == theme]
     c = cats[0] if cats else None
     words, evidence = f"scored {sc.score:g} of 5" if sc.score is not None else "not scored", True
@@ -369,6 +376,18 @@ def factor_words(a: m.Assessment, theme: str, sc: m.ThemeScore) -> statements.Fa
         words = (f"scored {sc.score:g} of 5 by the partnership" if sc.score is not None
                  else "not yet scored by the partnership")  # fmt: skip
     return statements.Factor(name, sc.score, words, evidence)
+
+
+def theme_evidence_sentence(p: m.RecommendedPriority) -> str:
+    """What a theme was scored from, in words: its crime types and partner data with counts."""
+    police = [f"{e.name} ({fmt.count(e.count)})" for e in p.evidence_rows if e.kind == "police category"]
+    partner = [f"{e.name} ({fmt.count(e.count)})" for e in p.evidence_rows if e.kind == "partner measure"]
+    parts = []
+    if police:
+        parts.append("police-recorded " + fmt.join_names(police, 10))
+    if partner:
+        parts.append("partner data: " + fmt.join_names(partner, 10))
+    return "Scored from " + "; ".join(parts) + " in the period."
 
 
 def priority_reasons(a: m.Assessment, p: m.RecommendedPriority) -> str:
@@ -883,14 +902,18 @@ def emerging(a: m.Assessment, lab: Labels) -> Section:
 def priorities(a: m.Assessment, lab: Labels) -> Section:
     rp = a.recommended_priorities
     s = Section("priorities", "Recommended priorities")
-    s.add(Para("Each crime type and ASB is scored from 1 (low) to 5 (high) on harm, volume "
-               "against similar areas, trend, how much more it falls on the most deprived "
-               "neighbourhoods, and how concentrated it is; the total is the weighted average of "
-               "the scores (a risk matrix in the style police forces use; details in Appendix A). "
-               "The weights are the partnership's to change "
+    s.add(Para("Each community safety theme is scored from the evidence loaded for it: the "
+               "police-recorded crime types that show it and any partner data that does. It is "
+               "scored from 1 (low) to 5 (high) on harm, volume against similar areas, trend, how "
+               "much more it falls on the most deprived neighbourhoods, and how concentrated it "
+               "is; the total is the weighted average of the scores (a risk matrix in the style "
+               "police forces use; details in Appendix A). The weights are the partnership's to "
+               "change "
                + (f"(from {rp.inputs_file})." if rp.inputs_file else
                   "(these are the defaults; the partnership adds public concern and its own "
                   "capacity in a priority inputs file).")))  # fmt: skip
+    if rp.ranking_note:
+        s.add(Para(rp.ranking_note))
     s.add(
         KeyValues("Factor weights", [(FACTORS.get(k, k), f"{v:g}") for k, v in rp.weights.items()])
     )
@@ -910,6 +933,8 @@ def priorities(a: m.Assessment, lab: Labels) -> Section:
     for p in [x for x in rp.priorities if x.recommended]:
         sub = s.sub(Section(f"priority-{fmt.slug(p.theme)}", p.theme))
         sub.add(Para(priority_rationale(a, p)))
+        if p.evidence_rows:
+            sub.add(Para(theme_evidence_sentence(p)))
         for text in [p.total_note, p.coverage, *p.caveats]:
             if text and (text not in p.coverage or text == p.coverage):
                 sub.add(Para(text, style="note"))
@@ -921,11 +946,26 @@ def priorities(a: m.Assessment, lab: Labels) -> Section:
             compact=True,
             note="The scoring rules and the figures behind each score are in Appendix A.",
         ))  # fmt: skip
+    if rp.without_evidence:
+        none = s.sub(Section("no-evidence", "Themes with no evidence in the loaded data"))
+        none.add(Para("These themes have no evidence in the loaded data, so they are not scored "
+                      "or ranked; they are not less important for that. Loading the partner data "
+                      "listed would let them be scored beside the others."))  # fmt: skip
+        none.add(Table(
+            "Themes with no evidence in the loaded data, and what would evidence them",
+            [Column("Theme"), Column("Status"), Column("What would evidence it")],
+            [[t.theme, t.status + (f" (public concern scored {t.public_concern:g} of 5)"
+                                   if t.public_concern is not None else ""),
+              "; ".join(t.partner_data)] for t in rp.without_evidence],
+            compact=True, row_headers=False,
+        ))  # fmt: skip
     if a.data_cannot_show:
         gap = s.sub(Section("cannot-show", "What this data cannot show"))
         gap.add(Para("Some community safety themes cannot be evidenced from published police "
-                     "data at all, or only mixed with much else. They are not scored here; a "
-                     "missing score is not a low one. The partner data that would show them:"))  # fmt: skip
+                     "data at all, or only mixed with much else. A theme with no evidence in the "
+                     "loaded data is not scored (a missing score is not a low one); one the data "
+                     "shows only mixed with much else is scored from what it holds, with that "
+                     "caveat. The partner data that would show them:"))  # fmt: skip
         gap.add(Table(
             "Themes police.uk cannot show, and the data that would",
             [Column("Theme"), Column("What police.uk cannot show"), Column("Partner data")],
@@ -1045,6 +1085,17 @@ def methods(a: m.Assessment) -> Section:
              for p in rp.priorities if p.recommended for sc in p.scores],
             compact=True, row_headers=False,
         ))  # fmt: skip
+        cats = {e.name: e for p in rp.priorities for e in p.evidence_rows if e.kind == "police category"}
+        if cats:
+            factors = [f for f in FACTORS if any(sc.factor == f for e in cats.values() for sc in e.scores)]
+            s.add(Table(
+                "Each police-recorded crime type on the same matrix (the evidence under the themes)",
+                [Column("Crime type")] + [Column(FACTORS[f], True) for f in factors] + [Column("Total", True)],
+                [[name] + [score_cell(next((sc.score for sc in e.scores if sc.factor == f), None))
+                           for f in factors] + [fmt.number(e.total)]
+                 for name, e in sorted(cats.items(), key=lambda kv: -(kv[1].total or 0))],
+                compact=True,
+            ))  # fmt: skip
     s.add(KeyValues("Options used", [
         ("--allow-gaps (use the months present when some are missing)",
          "yes" if a.data_quality.allow_gaps else "no"),

@@ -92,7 +92,7 @@ MAX_FAULTS_SHOWN = 5
 DEFAULT_COLUMNS = {"area_code": "area_code", "period": "period", "count": "count"}
 _REQUIRED = ("id", "title", "unit", "source", "licence", "suppress_below", "period_type",
              "area_level", "definition")  # fmt: skip
-_OPTIONAL = ("notes", "columns", "sheet")
+_OPTIONAL = ("notes", "columns", "sheet", "themes")
 _ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 _SECTOR = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9])$")
 _POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9])[A-Z]{2}$")
@@ -113,6 +113,7 @@ period_type = "quarter"              # month (2025-01) or quarter (2025-Q1, cale
 area_level = "lsoa"                  # lsoa (2021), ward (2024), lad, csp, pfa or postcode_sector
 definition = "Attendances at the Emergency Department where the patient reported an assault, by the LSOA of the patient's home address and the quarter of attendance."
 notes = "Depersonalised extract under the ISA; counts are not rounded."   # optional
+themes = ["serious violence", "violence"]   # optional: the community safety themes it evidences
 
 # The data file needs three columns; other columns (an area name, say) are ignored.
 # Give the names your file uses, if they differ from these:
@@ -143,12 +144,20 @@ class MeasureDefinition:
     notes: str | None = None
     columns: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_COLUMNS))
     sheet: str | None = None
+    #: Keys of the community safety themes the measure evidences (assessment/themes.py); empty:
+    #: the assessment's default for the measure's id or title.
+    themes: tuple[str, ...] = ()
 
     def stored(self) -> dict[str, Any]:
         """What is kept with every load (the file layout is not part of the meaning)."""
         data = asdict(self)
         data.pop("columns")
         data.pop("sheet")
+        # Only when declared, so loads made before themes existed keep their content hash.
+        if not self.themes:
+            data.pop("themes")
+        else:
+            data["themes"] = list(self.themes)
         return data
 
 
@@ -317,12 +326,34 @@ def parse_definition(data: Any, where: str = "definition") -> MeasureDefinition:
         columns[key] = value.strip()
     if len({c.lower() for c in columns.values()}) < 3:
         raise MeasureError(f"{where}: columns: area_code, period and count need three columns.")
+    themes = _themes(data.get("themes"), where)
     return MeasureDefinition(
         id=measure_id, title=text["title"], unit=text["unit"], source=text["source"],
         licence=text["licence"], suppress_below=limit, period_type=period_type, area_level=level,
         definition=text["definition"], notes=text.get("notes"), columns=columns,
-        sheet=text.get("sheet"),
+        sheet=text.get("sheet"), themes=themes,
     )  # fmt: skip
+
+
+def _themes(value: Any, where: str) -> tuple[str, ...]:
+    """The declared themes as theme keys; MeasureError names one that is not a theme."""
+    from saferplaces.assessment.themes import THEMES, theme_key
+
+    if value in (None, "", []):
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise MeasureError(f"{where}: themes: expected a list of theme names, e.g. "
+                           "[\"serious violence\", \"violence\"].")  # fmt: skip
+    keys = []
+    for v in value:
+        key = theme_key(v.strip())
+        if key is None:
+            raise MeasureError(f"{where}: themes: {v!r} is not a community safety theme; themes: "
+                               + ", ".join(t.title for t in THEMES) + ".")  # fmt: skip
+        keys.append(key)
+    return tuple(dict.fromkeys(keys))
 
 
 def find_definition(path: Path, given: Path | None = None) -> Path:
@@ -951,7 +982,12 @@ def get_definition(con: duckdb.DuckDBPyConnection, measure_id: str) -> MeasureDe
             + (f"Measures: {', '.join(known)}." if known else "None is loaded yet "
                "(`saferplaces load measure FILE`).")
         )  # fmt: skip
-    return MeasureDefinition(*row)
+    # Declared themes travel in the definition each load was made under (measure_loads).
+    last = con.execute(
+        "SELECT definition FROM measure_loads WHERE measure_id = ? AND is_current "
+        "ORDER BY load_id DESC LIMIT 1", [measure_id]).fetchone()  # fmt: skip
+    themes = tuple(json.loads(last[0]).get("themes") or ()) if last else ()
+    return MeasureDefinition(*row, themes=themes)
 
 
 def list_measures(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:

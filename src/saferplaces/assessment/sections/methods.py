@@ -129,8 +129,21 @@ def build(scope: Scope) -> list[m.Method]:
                            "interval (Garwood 1936).",
                  parameters={"forces": 43}),
         m.Method(name="MoRiLE-style priority matrix", used_for="Recommended priorities",
-                 reference="Management of Risk in Law Enforcement (NPCC); a transparent "
-                           "simplification. The trend factor scores the like-for-like change. "
+                 reference="Management of Risk in Law Enforcement (MoRiLE; National Police "
+                           "Chiefs' Council and College of Policing); a transparent "
+                           "simplification. Community safety themes are the unit: each is scored "
+                           "from its evidence, named per factor: its police.uk categories (harm "
+                           "and volume summed over them, the two concentration factors over their "
+                           "records), the partner measures declared to evidence it, and the "
+                           "partnership's public concern score. The trend factor scores the "
+                           "like-for-like change of the theme's records combined, averaged with "
+                           "each partner measure's own; a partner count adds no volume score "
+                           "(no similar area to compare with) and is stated beside it. A category "
+                           "can evidence more than one theme (violence and sexual offences: "
+                           "violence and serious violence). Themes nothing loaded evidences are "
+                           "listed with the data that would evidence them and are not scored or "
+                           "ranked; only evidenced themes are ranked, among themselves. Each "
+                           "category keeps its own scores on the same matrix. "
                            f"{DEPRIVED_CONCENTRATION_NAME.capitalize()}: "
                            f"{DEPRIVED_CONCENTRATION_DEFINITION} A factor that does not apply "
                            "(ASB has no harm weight) is left out and the total is the weighted "

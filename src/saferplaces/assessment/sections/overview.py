@@ -57,11 +57,33 @@ def _read_months(scope: Scope, forces: list[str]) -> list[date]:
     return sorted(set(cov_now.present) | set(comparison.months) | set(comparison.baseline_months))
 
 
+# Comparators built, shared by the areas assessed in one process: a force's CSPs all compare
+# with the same force area and with England and Wales, whose exact tests on national counts
+# are slow. The key holds every input of the comparator; the counts are keyed as the parent
+# counts are (the warehouse's loads, the parent, the months read).
+_COMPARATORS: dict[tuple, m.Comparator] = {}
+
+
 def _comparator(scope: Scope, data: Warehouse, ref: m.AreaRef, forces: list[str], table: str | None,
                 population: int) -> m.Comparator:  # fmt: skip
     comparison = scope.comparison_for(forces)
     cov_now = scope.coverage(forces, scope.period)
-    monthly = data.parent_monthly((ref.level, ref.code), table, _read_months(scope, forces))
+    read = _read_months(scope, forces)
+    key = (data.state(), repr(ref), tuple(forces), table is None, population, repr(comparison),
+           tuple(cov_now.present), scope.cov_now.n, tuple(read),
+           tuple(sorted(scope.harm.weights.items())))  # fmt: skip
+    if key not in _COMPARATORS:
+        if len(_COMPARATORS) > 256:  # a long-running server must not grow without bound
+            _COMPARATORS.clear()
+        _COMPARATORS[key] = _build_comparator(scope, data, ref, forces, table, population, read)
+    return _COMPARATORS[key].model_copy(deep=True)
+
+
+def _build_comparator(scope: Scope, data: Warehouse, ref: m.AreaRef, forces: list[str],
+                      table: str | None, population: int, read: list[date]) -> m.Comparator:  # fmt: skip
+    comparison = scope.comparison_for(forces)
+    cov_now = scope.coverage(forces, scope.period)
+    monthly = data.parent_monthly((ref.level, ref.code), table, read)
     refm = reference_for(data, comparison)
     return m.Comparator(
         area=ref, population=population,

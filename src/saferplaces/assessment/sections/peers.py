@@ -14,7 +14,7 @@ import numpy as np
 from saferplaces.analysis import peers
 from saferplaces.assessment import model as m
 from saferplaces.assessment.comparison import rnd
-from saferplaces.assessment.peer_features import LEVELS, national_peer_table
+from saferplaces.assessment.peer_features import LEVELS
 from saferplaces.assessment.periods import months_label
 from saferplaces.assessment.queries import Warehouse
 from saferplaces.assessment.scope import Scope
@@ -38,7 +38,7 @@ def build(scope: Scope, data: Warehouse) -> m.Peers | None:
         scope.caveats.append(f"No peers for a {level}: peers are compared for wards, districts, "
                              "CSPs, counties and force areas.")  # fmt: skip
         return None
-    table = national_peer_table(data.con, level)
+    table = data.peer_table(level)
     if code not in table.codes:
         return None
     pool = len(table.codes) if np.isnan(table.imd[table.index(code)]) else int(np.isfinite(table.imd).sum())
