@@ -129,5 +129,19 @@ def build(
                     ]
                 )
     _insert(con, "police_street", street)
+    # What a load records: the months held for the force (the reference points' coverage), and
+    # the county of each two-tier district (a district's parent area).
+    con.executemany(
+        "INSERT INTO police_loads VALUES (?, ?, 'test', 'staffordshire', ?, 'street', 0, 0, 0, "
+        "'new', NULL, TRUE, NULL, 'test', now(), now())",
+        [[i + 1, f"{m}-staffordshire-street.csv.gz", f"{m}-01"] for i, m in enumerate(months)],
+    )
+    with open(SHARED / "lookups" / "lad24_cty24_en.csv", newline="") as fh:
+        counties = [
+            [r["lad24_code"], r["lad24_name"], r["cty24_code"], r["cty24_name"]]
+            for r in csv.DictReader(fh)
+            if r["lad24_code"] in {row[4] for row in rows}
+        ]
+    _insert(con, "ref_lad_county", counties)
     con.close()
     return path

@@ -115,6 +115,8 @@ def test_sign_in_page_and_errors_are_accessible(browser, live_server, live_world
     assert page.title() == "Sign in – Safer Places"
     assert not axe_problems(page)
     page.click("button:has-text('Sign in')")
+    # The click posts the form; wait for the answer rather than read the page mid-load.
+    page.wait_for_selector(".govuk-error-summary")
     summary = page.locator(".govuk-error-summary")
     assert summary.is_visible() and "Enter your email address" in summary.inner_text()
     # GOV.UK Frontend moves focus to the error summary.

@@ -33,7 +33,9 @@ def test_demo_uses_role_titles_only_and_is_idempotent(capsys):
     assert PriorityLocality.objects.filter(
         partnership=county, name="Cannock South and West"
     ).exists()
-    assert Action.objects.filter(priority__partnership__slug="tamworth").count() == 12
+    # The work plan's 12, plus the actions the demo meetings' resolutions asked for.
+    tamworth = Action.objects.filter(priority__partnership__slug="tamworth")
+    assert tamworth.exclude(priority__title="Meetings").count() == 12
     # Never the names of real people in the seed papers: role titles only.
     seeds = REPO.parent / "shared" / "seeds"
     names = [

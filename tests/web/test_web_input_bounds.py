@@ -134,14 +134,21 @@ def test_stored_bad_text_does_not_break_pages(world, client_for):
 
 
 def test_form_text_rules(world, client_for):
+    from saferplaces.web.meetings import services as meeting_services
+
+    board = meeting_services.body_create(
+        actor=None, partnership=world.partnership, name="Borough board"
+    )
     c = client_for(world.users["manager"])
+    new_meeting = f"{B}/meetings/bodies/{board.pk}/meetings/new/"
     r = c.post(
-        f"{B}/about/meetings/new/",
+        new_meeting,
         {
             "title": "Board\x07",
-            "held_on_0": "1",
-            "held_on_1": "4",
-            "held_on_2": "2025",
+            "date_0": "1",
+            "date_1": "4",
+            "date_2": "2025",
+            "start_time": "10:00",
             "notes": "n" * 10_001,
         },
     )
@@ -150,19 +157,20 @@ def test_form_text_rules(world, client_for):
         "Notes must be 10,000 characters or fewer",
     ]
     r = c.post(
-        f"{B}/about/meetings/new/",
+        new_meeting,
         {
             "title": "  Cafe\u0301 board ",
-            "held_on_0": "1",
-            "held_on_1": "4",
-            "held_on_2": "2025",
+            "date_0": "1",
+            "date_1": "4",
+            "date_2": "2025",
+            "start_time": "10:00",
             "notes": "a\r\n\tb",
         },
     )
     assert r.status_code == 302
-    from saferplaces.web.partnerships.models import Meeting
+    from saferplaces.web.meetings.models import Meeting
 
-    m = Meeting.objects.get(partnership=world.partnership, held_on="2025-04-01")
+    m = Meeting.objects.get(body=board)
     assert m.title == "Caf\u00e9 board" and m.notes == "a\r\n\tb"
 
 
@@ -416,7 +424,7 @@ def test_every_form_refuses_bad_text_clearly(world, client_for):
     forms.update(_discover_forms(Client(), ["/sign-in/"]))
     # The forms this workspace has today must all be found; new ones are found the same way.
     for expected in (
-        "/about/meetings/new/",
+        "/meetings/bodies/new/",
         "/plan/priorities/new/",
         "/work-plan/new/",
         "/performance/new/",

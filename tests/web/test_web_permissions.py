@@ -13,8 +13,10 @@ import pytest
 from django.test import Client
 
 from saferplaces.web.accounts.services import api_token_create
+from saferplaces.web.meetings import services as meeting_services
 from saferplaces.web.partnerships.services import partnership_create
 from saferplaces.web.plans import services as plan_services
+from saferplaces.web.plans.models import PlanPeriod
 
 pytestmark = pytest.mark.django_db
 
@@ -66,12 +68,12 @@ def cases(w, review_pk: int, run_pk: int, loc_pk: int = 0) -> list[Case]:
         Case(g, f"{B}/about/edit/", {M, AD}),
         Case(g, f"{B}/about/areas/new/", {M, AD}),
         Case(g, f"{B}/about/organisations/new/", {M, AD}),
-        Case(g, f"{B}/about/meetings/new/", {M, AD}),
         Case(g, f"{B}/about/partner-plans/new/", {M, AD}),
         Case(g, f"{B}/plan/priorities/new/", {M}),
         Case(g, f"{B}/plan/priorities/{pr}/edit/", {M}),
         Case(g, f"{B}/plan/localities/new/", {M}),
-        Case(g, f"{B}/work-plan/new/", {M}),
+        # The lead officer leads Priorities 1 and 2, so adds actions under them.
+        Case(g, f"{B}/work-plan/new/", {M, L}),
         Case(g, f"{B}/work-plan/{own}/edit/", {M}),
         Case(g, f"{B}/work-plan/{own}/update/", {M, L}),
         Case(g, f"{B}/work-plan/{other}/update/", {M}),
@@ -82,6 +84,51 @@ def cases(w, review_pk: int, run_pk: int, loc_pk: int = 0) -> list[Case]:
         Case(g, f"{B}/performance/{other_ind}/values/new/", {M, A}),
         Case(g, f"{B}/assessments/{run_pk}/adopt/", {M}),
         Case(g, f"{B}/import/", {M, A}),
+        # Boards and meetings: everyone reads them; managers and administrators keep them.
+        Case(g, f"{B}/meetings/", ALL),
+        Case(g, f"{B}/meetings/calendar.ics", ALL),
+        Case(g, f"{B}/meetings/bodies/{w.board.pk}/", ALL),
+        Case(g, f"{B}/meetings/{w.meeting.pk}/", ALL),
+        Case(g, f"{B}/meetings/{w.meeting.pk}/meeting.ics", ALL),
+        Case(g, f"{B}/meetings/bodies/new/", {M, AD}),
+        Case(g, f"{B}/meetings/bodies/{w.board.pk}/members/new/", {M, AD}),
+        Case(g, f"{B}/meetings/bodies/{w.board.pk}/meetings/new/", {M, AD}),
+        Case(g, f"{B}/meetings/{w.meeting.pk}/attendance/", {M, AD}),
+        Case(g, f"{B}/meetings/{w.meeting.pk}/items/new/", {M, AD}),
+        Case(g, f"{B}/meetings/{w.meeting.pk}/publish/", {M, AD}),
+        Case(g, f"{B}/meetings/{w.meeting.pk}/items/{w.agenda_item.pk}/minutes/", {M, AD}),
+        Case(
+            g, f"{B}/meetings/{w.meeting.pk}/items/{w.agenda_item.pk}/resolutions/new/", {M, AD}
+        ),
+        Case(g, f"{B}/meetings/{w.meeting.pk}/items/{w.agenda_item.pk}/papers/new/", {M, AD}),
+        Case("POST", f"{B}/meetings/{w.meeting.pk}/items/new/", {M, AD}),
+        # Scrutiny: everyone (scrutiny viewers included) reads the work programme, the
+        # recommendations and the annual report; only managers and administrators record the
+        # partnership's response.
+        Case(g, f"{B}/meetings/scrutiny/", ALL),
+        Case(g, f"{B}/meetings/scrutiny/report/", ALL),
+        Case(g, f"{B}/meetings/scrutiny/report/?year=2025", ALL),
+        Case(g, f"{B}/meetings/scrutiny/report.docx", ALL),
+        Case(g, f"{B}/meetings/scrutiny/committees/{w.committee.pk}/work-programme/new/", {M, AD}),
+        Case(g, f"{B}/meetings/scrutiny/committees/{w.committee.pk}/recommendations/new/", {M, AD}),
+        Case(g, f"{B}/meetings/scrutiny/work-programme/{w.work_item.pk}/plan/", {M, AD}),
+        Case(g, f"{B}/meetings/scrutiny/recommendations/{w.rec.pk}/respond/", {M, AD}),
+        Case(g, f"{B}/meetings/scrutiny/recommendations/{w.rec.pk}/carried-out/", {M, AD}),
+        Case("POST", f"{B}/meetings/scrutiny/recommendations/{w.rec.pk}/respond/", {M, AD}, {}),
+        Case(
+            "POST",
+            f"{B}/meetings/scrutiny/committees/{w.committee.pk}/recommendations/new/",
+            {M, AD},
+            {},
+        ),
+        # Plan periods and versions: everyone reads them; the plan's editors keep them.
+        Case(g, f"{B}/plan/periods/", ALL),
+        Case(g, f"{B}/plan/periods/{w.period.pk}/", ALL),
+        Case(g, f"{B}/plan/periods/new/", {M}),
+        Case(g, f"{B}/plan/periods/{w.period.pk}/versions/new/", {M}),
+        Case(g, f"{B}/plan/versions/{w.version.pk}/", {M}),
+        Case("POST", f"{B}/plan/periods/new/", {M}, {}),
+        Case("POST", f"{B}/plan/versions/{w.version.pk}/", {M}, {}),
         # Archiving (confirmation pages) and the Archived page, where restoring is done.
         Case(g, f"{B}/plan/archived/", ALL),
         Case(g, f"{B}/plan/priorities/{pr}/archive/", {M}),
@@ -111,6 +158,38 @@ def cases(w, review_pk: int, run_pk: int, loc_pk: int = 0) -> list[Case]:
     ]
     api = "/api/partnerships/borough"
     endpoints = [
+        Case(g, f"{api}/meetings", ALL, api=True),
+        Case(g, f"{api}/meetings/{w.meeting.pk}", ALL, api=True),
+        Case(
+            "POST",
+            f"{api}/bodies/{w.board.pk}/meetings",
+            {M, AD},
+            {"starts_at": "2025-06-12T18:00:00+01:00"},
+            api=True,
+        ),
+        Case(g, f"{api}/scrutiny/work-programme", ALL, api=True),
+        Case(g, f"{api}/scrutiny/recommendations", ALL, api=True),
+        Case(
+            "POST",
+            f"{api}/scrutiny/committees/{w.committee.pk}/work-programme",
+            {M, AD},
+            {"title": "Knife crime"},
+            api=True,
+        ),
+        Case(
+            "POST",
+            f"{api}/scrutiny/committees/{w.committee.pk}/recommendations",
+            {M, AD},
+            {"text": "Share the data", "made_on": "2025-06-12"},
+            api=True,
+        ),
+        Case(
+            "POST",
+            f"{api}/scrutiny/recommendations/{w.rec.pk}/response",
+            {M, AD},
+            {"response": "accepted", "reasons": "", "responded_on": "2025-07-01"},
+            api=True,
+        ),
         Case(g, f"{api}", ALL, api=True),
         Case(g, f"{api}/priorities", ALL, api=True),
         Case(g, f"{api}/actions", ALL, api=True),
@@ -198,6 +277,29 @@ def test_permission_matrix(world, role):
         imported=True,
     )
     loc = plan_services.locality_create(actor=None, partnership=w.partnership, name="Town centre")
+    w.board = meeting_services.body_create(
+        actor=None, partnership=w.partnership, name="Borough board", kind="board", quorum=2
+    )
+    w.meeting = meeting_services.meeting_create(
+        actor=None, body=w.board, starts_at=dt.datetime(2025, 6, 12, 17, tzinfo=dt.UTC)
+    )
+    w.agenda_item = w.meeting.items.get()
+    w.committee = meeting_services.body_create(
+        actor=None, partnership=w.partnership, name="Scrutiny committee", kind="scrutiny"
+    )
+    w.work_item = meeting_services.work_item_add(actor=None, body=w.committee, title="DA contract")
+    w.rec = meeting_services.recommendation_add(
+        actor=None, body=w.committee, text="Publish the figures", made_on=dt.date(2025, 6, 12)
+    )
+    w.period = PlanPeriod.objects.create(
+        partnership=w.partnership,
+        title="Plan 2023 to 2026",
+        starts_on=dt.date(2023, 4, 1),
+        ends_on=dt.date(2026, 3, 31),
+    )
+    w.version = plan_services.version_create(
+        actor=None, period=w.period, title="Draft", drafted_on=dt.date(2023, 1, 5)
+    )
     # A second county agreement the borough may ask to join.
     partnership_create(actor=None, name="Second County", slug="second-county", kind="county")
     c, token = _client(w, role)

@@ -247,10 +247,7 @@ def test_rag_from_thresholds():
     assert perf_selectors.rag_for(Indicator(direction="down"), 5) == ""
 
 
-def test_emerging_signal_uses_poisson_limit():
-    assert perf_selectors.emerging_signal([20.0] * 12 + [40.0], "count")
-    assert not perf_selectors.emerging_signal([20.0] * 12 + [24.0], "count")
-    assert not perf_selectors.emerging_signal([20.0] * 12 + [40.0], "rate")
+# Emerging themes: tests/web/test_web_reference_points.py (the engine's one test).
 
 
 def test_indicator_thresholds_must_agree_with_direction(world):
@@ -370,10 +367,8 @@ def test_warehouse_measures_from_real_rows(world, warehouse_file):
     jan = dt.date(2025, 1, 1)
     assert expected > 0 and counts.values[jan] == expected
     assert rates.values[jan] == pytest.approx(all_crime / pop * 1000)
-    assert (
-        rates.reference_label == "Rest of Staffordshire police force area"
-        and rates.reference[jan] > 0
-    )
+    # The parent area: the county of a two-tier district (test_web_reference_points.py).
+    assert rates.reference_label == "Staffordshire (county)" and rates.reference[jan] > 0
     # Harm uses the assessment engine's documented category weights (ASB carries none).
     from saferplaces.assessment.inputs import load_harm_weights
 

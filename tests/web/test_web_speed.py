@@ -95,10 +95,11 @@ def _months_back(d: dt.date, n: int) -> dt.date:
 def _reference_indicator_views(partnership, months: int = 13) -> list[dict]:
     """What the dashboard's indicator tables showed before they read plain rows."""
     values = list(IndicatorValue.objects.filter(indicator__partnership=partnership))
-    latest = max((v.period for v in values), default=None)
-    start = _months_back(latest, months - 1) if latest else None
     out = []
     for ind in Indicator.objects.filter(partnership=partnership):
+        # Each indicator's window ends at its own latest month.
+        latest = max((v.period for v in values if v.indicator_id == ind.pk), default=None)
+        start = _months_back(latest, months - 1) if latest else None
         all_values = sorted(
             (
                 v
@@ -114,8 +115,12 @@ def _reference_indicator_views(partnership, months: int = 13) -> list[dict]:
             year_ago = last.period.replace(year=last.period.year - 1)
             prev = next((v for v in all_values if v.period == year_ago), None)
             if prev is not None:
-                change = last.value - prev.value
-                change_label = f"{'+' if change > 0 else ''}{change:,.4g} on {prev.period:%b %Y}"
+                # In words, naming the month (STYLE.md), as the pack says it.
+                from saferplaces.assessment.statements import difference_words
+
+                change_label = difference_words(
+                    last.value, prev.value, f"{prev.period:%B %Y}", counted=ind.measure == "count"
+                )
         out.append(
             {
                 "id": ind.pk,
@@ -166,7 +171,7 @@ def test_indicator_tables_agree_with_every_value_read_in_full(world):
     ]
     assert got == _reference_indicator_views(world.partnership)
     lengths = {g["id"]: len(g["series"]) for g in got}
-    assert (lengths[long.pk], lengths[short.pk], lengths[world.indicators[2].pk]) == (13, 8, 0)
+    assert (lengths[long.pk], lengths[short.pk], lengths[world.indicators[2].pk]) == (13, 13, 0)
     # The single indicator page still has every month, as full rows.
     detail = perf_selectors.indicator_detail(world.partnership, long.pk)
     assert len(detail.values) == 24 and detail.values[-1].reference_label == "England"

@@ -263,13 +263,13 @@ def test_lead_enters_value_for_own_indicator(world, client_for):
 
 
 def test_dashboard_shows_what_the_board_needs(world, client_for):
-    from saferplaces.web.partnerships.services import meeting_create
+    from django.utils import timezone
 
-    meeting_create(
-        actor=None,
-        partnership=world.partnership,
-        held_on=dt.date.today() - dt.timedelta(days=1),
-        title="Board",
+    from saferplaces.web.meetings import services as meeting_services
+
+    board = meeting_services.body_create(actor=None, partnership=world.partnership, name="Board")
+    meeting_services.meeting_create(
+        actor=None, body=board, starts_at=timezone.now() - dt.timedelta(days=1)
     )
     page = client_for(world.users["scrutiny"]).get(f"{B}/").content.decode()
     assert "Priority 1" in page and "Indicator 1" in page
@@ -491,6 +491,7 @@ def test_upload_then_adopt_assessment(world, client_for):
             "decided_on_2": "2025",
             "decision_maker": "Borough board",
             "minute": "Minute 12",
+            "lead_0": str(world.users["lead_officer"].pk),  # Shoplifting is new to the plan
         },
     )
     assert r["Location"] == f"{B}/plan/"

@@ -17,8 +17,10 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from saferplaces.web import integrations
 from saferplaces.web.accounts import services as account_services
 from saferplaces.web.accounts.models import Organisation, User
+from saferplaces.web.meetings import demo as meetings_demo
 from saferplaces.web.partnerships import services as p_services
 from saferplaces.web.partnerships.models import Partnership, PartnershipArea, Role
 from saferplaces.web.performance import services as perf_services
@@ -27,6 +29,8 @@ from saferplaces.web.plans import services as plan_services
 from saferplaces.web.plans.models import Action, ActionUpdate, Priority
 
 DEMO_PASSWORD = "safer-places-demo"
+# The illustrative partner measure `saferplaces demo` loads (saferplaces.warehouse.measures).
+DEMO_MEASURE = "demo-ae-assault-illustrative"
 EMAIL_DOMAIN = "demo.saferplaces.example"
 PLAN_START, PLAN_END = dt.date(2023, 4, 1), dt.date(2026, 3, 31)
 
@@ -572,6 +576,8 @@ def load(password: str = DEMO_PASSWORD, home: Path | None = None) -> dict[str, A
 
     _tamworth(districts["tamworth"], people, orgs)
     _cannock(districts["cannock-chase"], people, orgs)
+    # A year of board and committee meetings, with resolutions and a matter arising.
+    meetings_demo.load(districts["tamworth"], county, people)
     for slug in (
         "east-staffordshire",
         "lichfield",
@@ -628,27 +634,29 @@ def _demo_assessment(p: Partnership, folder: Path) -> None:
 
 
 def _demo_targets() -> None:
-    """Illustrative targets for warehouse indicators: 5% below the first four months' average."""
+    """Illustrative targets for police-data counts: 5% below the like-for-like baseline (the
+    average a month over the baseline year's months matched to the latest year's)."""
+    from django.core.exceptions import ValidationError
+
     for ind in Indicator.objects.filter(
-        source=Indicator.Source.WAREHOUSE, target_value__isnull=True
-    ).prefetch_related("values"):
-        vals = [v.value for v in sorted(ind.values.all(), key=lambda v: v.period)[:4]]
-        if len(vals) < 4:
+        source=Indicator.Source.WAREHOUSE,
+        measure=Indicator.Measure.COUNT,
+        target_value__isnull=True,
+    ).prefetch_related("partnership__areas"):
+        last = ind.values.order_by("-period").values_list("period", flat=True).first()
+        if last is None:
             continue
-        base = sum(vals) / len(vals)
-        first, last = (
-            sorted(ind.values.all(), key=lambda v: v.period)[0].period,
-            sorted(ind.values.all(), key=lambda v: v.period)[3].period,
-        )
-        perf_services.indicator_update(
-            actor=None,
-            indicator=ind,
-            baseline_value=round(base, 2),
-            baseline_label=f"Monthly average, {first:%b %Y} to {last:%b %Y}",
-            target_value=round(base * 0.95, 2),
-            green_at=round(base * 0.95, 2),
-            red_at=round(base * 1.05, 2),
-        )
+        start = dt.date(last.year - 1, last.month, 1) + dt.timedelta(days=31)
+        try:
+            perf_services.indicator_baseline_like_for_like(
+                actor=None,
+                indicator=ind,
+                start=start.replace(day=1),
+                end=last,
+                target_change=-0.05,
+            )
+        except ValidationError:  # no matched months: the demo simply sets none
+            continue
 
 
 def _warehouse_indicators(
@@ -747,6 +755,24 @@ def _tamworth(d: Partnership, people: dict[str, User], orgs: dict[str, Organisat
         else:
             Action.objects.filter(pk=a.pk).update(status=status, rag=rag)
     _warehouse_indicators(d, people["manager:tamworth"], {p.title: p for p in prios})
+    # A partner measure as an indicator: the illustrative A&E assault measure that
+    # `saferplaces demo` loads into the warehouse (derived from police.uk; not health data).
+    known = integrations.partner_measures()
+    if known is None or DEMO_MEASURE in known:
+        perf_services.indicator_create(
+            actor=None,
+            partnership=d,
+            name="A&E attendances for assault (illustrative)",
+            source=Indicator.Source.PARTNER,
+            partner_measure=DEMO_MEASURE,
+            priority=prios[4],
+            owner=people["manager:tamworth"],
+            direction=Indicator.Direction.DOWN,
+            definition="Illustrative only: derived from police.uk violence counts, not real "
+            "health data. Shows how a partner's measure loaded into the warehouse becomes an "
+            "indicator.",
+            position=19,
+        )
     marac = perf_services.indicator_create(
         actor=None,
         partnership=d,
@@ -786,12 +812,6 @@ def _tamworth(d: Partnership, people: dict[str, User], orgs: dict[str, Organisat
         red_at=50,
         definition="From the partnership's public consultation on perceptions of crime.",
         position=21,
-    )
-    p_services.meeting_create(
-        actor=None,
-        partnership=d,
-        held_on=today - dt.timedelta(days=35),
-        title="Tamworth Community Safety Partnership board",
     )
 
 

@@ -1,4 +1,6 @@
-"""The workspace's forms. All validation happens here or in the services, on the server."""
+"""Shared form helpers (person and organisation choices), and the forms still waiting to move to
+their app (plans, imports). Each app keeps its own forms in <app>/forms.py; all validation
+happens there or in the services, on the server."""
 
 from __future__ import annotations
 
@@ -12,22 +14,18 @@ from saferplaces.web import integrations
 from saferplaces.web.accounts.models import Organisation, User
 from saferplaces.web.core.forms import GovukDateField, GovukForm
 from saferplaces.web.partnerships.models import (
-    PartnerObjective,
-    Partnership,
     PartnershipArea,
-    Role,
 )
-from saferplaces.web.performance.models import Indicator
 from saferplaces.web.plans.models import Action, Priority, Rag
 
 RAG_CHOICES = [("", "Not rated"), *Rag.choices]
 
 
-def _person_choices(people: list[User]) -> list[tuple[str, str]]:
+def person_choices(people: list[User]) -> list[tuple[str, str]]:
     return [("", "Nobody yet")] + [(str(u.pk), u.display_name) for u in people]
 
 
-def _org_choices() -> list[tuple[str, str]]:
+def org_choices() -> list[tuple[str, str]]:
     return [("", "Not recorded")] + [
         (str(o.pk), o.name) for o in Organisation.objects.order_by("name")
     ]
@@ -43,162 +41,6 @@ class PeopleMixin:
     def _org(self, name: str) -> Organisation | None:
         v = self.cleaned_data.get(name)  # type: ignore[attr-defined]
         return Organisation.objects.filter(pk=int(v)).first() if v else None
-
-
-class PartnershipForm(GovukForm):
-    name = forms.CharField(
-        max_length=200, error_messages={"required": "Enter the partnership's name"}
-    )
-    # No type or county here: a site administrator changes the type, and a district joins a
-    # county agreement by asking it (partnerships/forms.py, CountyRequestForm).
-    plan_title = forms.CharField(
-        label="Plan title",
-        max_length=200,
-        required=False,
-        help_text="For example, Community Safety Partnership Plan 2023 to 2026",
-    )
-    plan_start = GovukDateField(
-        label="Plan starts", required=False, help_text="For example, 1 4 2023"
-    )
-    plan_end = GovukDateField(label="Plan ends", required=False, help_text="For example, 31 3 2026")
-    lead_organisation = forms.ChoiceField(label="Lead organisation", required=False)
-    board_name = forms.CharField(label="Board or strategy group", max_length=200, required=False)
-    scrutiny_body = forms.CharField(label="Scrutiny committee", max_length=200, required=False)
-    description = forms.CharField(
-        label="About the partnership", widget=forms.Textarea, required=False
-    )
-
-    def __init__(self, *args: Any, partnership: Partnership | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["lead_organisation"].choices = _org_choices()
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        s, e = data.get("plan_start"), data.get("plan_end")
-        if s and e and e <= s:
-            self.add_error("plan_end", "The plan must end after it starts")
-        return data
-
-    def to_fields(self) -> dict[str, Any]:
-        d = dict(self.cleaned_data)
-        d["lead_organisation"] = (
-            Organisation.objects.filter(pk=int(d["lead_organisation"])).first()
-            if d.get("lead_organisation")
-            else None
-        )
-        return d
-
-
-class AreaForm(GovukForm):
-    code = forms.CharField(
-        label="Area code",
-        max_length=40,
-        help_text="A code from the warehouse, for example E22000271 (Tamworth community safety partnership) or E07000199 (Tamworth district)",
-        error_messages={"required": "Enter the area code"},
-    )
-    level = forms.ChoiceField(label="Type of area", choices=PartnershipArea.Level.choices)
-    name = forms.CharField(label="Area name", max_length=200, required=False)
-
-    def clean_code(self) -> str:
-        code = self.cleaned_data["code"].strip()
-        if code.upper().startswith("LOC:"):
-            return code
-        code = code.upper()
-        if not (len(code) == 9 and code[0] in "EW" and code[1:].isdigit()):
-            raise forms.ValidationError(
-                "Enter a 9-character ONS code, like E22000271, or a locality code starting LOC:"
-            )
-        return code
-
-
-class PartnerOrgForm(GovukForm):
-    organisation = forms.CharField(
-        label="Organisation name",
-        max_length=200,
-        error_messages={"required": "Enter the organisation's name"},
-    )
-    kind = forms.ChoiceField(label="Type of organisation", choices=Organisation.Kind.choices)
-    is_statutory = forms.BooleanField(
-        label="Responsible authority under the Crime and Disorder Act 1998", required=False
-    )
-
-
-class MeetingForm(GovukForm):
-    title = forms.CharField(
-        max_length=200,
-        error_messages={"required": "Enter the meeting's name"},
-        help_text="For example, Partnership board",
-    )
-    held_on = GovukDateField(
-        label="Date of the meeting", error_messages={"required": "Enter the date of the meeting"}
-    )
-    notes = forms.CharField(widget=forms.Textarea, required=False)
-
-
-class PartnerPlanForm(GovukForm):
-    title = forms.CharField(
-        label="Plan title",
-        max_length=200,
-        help_text="For example, Police and Crime Plan for Staffordshire 2021 to 2024",
-        error_messages={"required": "Enter the plan's title"},
-    )
-    owner = forms.CharField(label="Whose plan is it?", max_length=200, required=False)
-    objectives = forms.CharField(
-        label="Objectives",
-        widget=forms.Textarea,
-        help_text="One objective on each line",
-        error_messages={"required": "Enter at least one objective"},
-    )
-
-    def clean_objectives(self) -> list[str]:
-        lines = [line.strip(" -•\t") for line in self.cleaned_data["objectives"].splitlines()]
-        lines = [line for line in lines if line]
-        if not lines:
-            raise forms.ValidationError("Enter at least one objective")
-        cap = PartnerObjective._meta.get_field("title").max_length
-        for i, line in enumerate(lines, 1):
-            if len(line) > cap:  # each line is stored as one objective
-                raise forms.ValidationError(
-                    f"Objective {i} must be {cap:,} characters or fewer. Put each objective on its own line"
-                )
-        return lines
-
-
-class MemberForm(GovukForm):
-    email = forms.EmailField(
-        label="Email address",
-        error_messages={
-            "required": "Enter their email address",
-            "invalid": "Enter an email address in the correct format, like name@example.org",
-        },
-    )
-    role = forms.ChoiceField(
-        label="Role",
-        choices=Role.choices,
-        widget=forms.RadioSelect,
-        error_messages={"required": "Choose a role"},
-    )
-    job_title = forms.CharField(
-        label="Role title",
-        max_length=200,
-        required=False,
-        help_text="Only for someone new. For example, Community Safety Manager",
-    )
-    organisation = forms.ChoiceField(
-        label="Organisation", required=False, help_text="Only for someone new"
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["organisation"].choices = _org_choices()
-
-    def clean(self) -> dict[str, Any]:
-        # Someone with an account gets the role at once; anyone else is sent an invitation
-        # and sets their own password (administrators never choose people's passwords).
-        data = super().clean()
-        email = (data.get("email") or "").strip().lower()
-        self.existing = User.objects.filter(email=email).first() if email else None
-        return data
 
 
 class PriorityForm(PeopleMixin, GovukForm):
@@ -234,8 +76,8 @@ class PriorityForm(PeopleMixin, GovukForm):
         super().__init__(*args, **kwargs)
         self.people_by_id = {u.pk: u for u in people}
         self.objectives_by_id = {o.pk: o for o in objectives}
-        self.fields["lead_officer"].choices = _person_choices(people)
-        self.fields["lead_organisation"].choices = _org_choices()
+        self.fields["lead_officer"].choices = person_choices(people)
+        self.fields["lead_organisation"].choices = org_choices()
         self.fields["objectives"].choices = [
             (str(o.pk), f"{o.plan.title}: {o.title}") for o in objectives
         ]
@@ -352,8 +194,8 @@ class ActionForm(PeopleMixin, GovukForm):
         self.fields["priority"].choices = [("", "Choose a priority")] + [
             (str(p.pk), p.title) for p in priorities
         ]
-        self.fields["owner"].choices = _person_choices(people)
-        self.fields["organisation"].choices = _org_choices()
+        self.fields["owner"].choices = person_choices(people)
+        self.fields["organisation"].choices = org_choices()
 
     def clean_priority(self) -> Priority:
         v = self.cleaned_data["priority"]
@@ -407,135 +249,6 @@ def default_quarter(d: dt.date) -> str:
     fy = d.year if d.month >= 4 else d.year - 1
     q = (d.month - 4) % 12 // 3 + 1
     return f"{fy}-{str(fy + 1)[2:]} Q{q}"
-
-
-class IndicatorForm(PeopleMixin, GovukForm):
-    name = forms.CharField(
-        label="Indicator", max_length=200, error_messages={"required": "Enter the indicator's name"}
-    )
-    definition = forms.CharField(
-        widget=forms.Textarea,
-        required=False,
-        help_text="What is counted, and where the figure comes from",
-    )
-    priority = forms.ChoiceField(
-        label="Priority",
-        required=False,
-        help_text="Leave as 'None' for indicators that watch for emerging themes beyond the priorities",
-    )
-    source = forms.ChoiceField(
-        label="Where the figures come from",
-        choices=Indicator.Source.choices,
-        widget=forms.RadioSelect,
-    )
-    measure = forms.ChoiceField(
-        label="Warehouse measure",
-        choices=[("", "Not from the warehouse"), *Indicator.Measure.choices],
-        required=False,
-    )
-    category = forms.ChoiceField(label="Crime category", required=False)
-    area_code = forms.CharField(
-        label="Area",
-        max_length=40,
-        required=False,
-        help_text="Leave empty for the partnership's whole area, or enter a ward, district or locality code",
-    )
-    owner = forms.ChoiceField(
-        label="Owner", required=False, help_text="The person who enters the figures"
-    )
-    unit = forms.CharField(
-        max_length=60, required=False, help_text="For example, referrals or per 1,000 residents"
-    )
-    baseline_value = forms.FloatField(
-        label="Baseline",
-        required=False,
-        error_messages={"invalid": "The baseline must be a number"},
-    )
-    baseline_label = forms.CharField(
-        label="Baseline period",
-        max_length=100,
-        required=False,
-        help_text="For example, 2022-23 monthly average",
-    )
-    target_value = forms.FloatField(
-        label="Target", required=False, error_messages={"invalid": "The target must be a number"}
-    )
-    direction = forms.ChoiceField(
-        label="Which way is better?", choices=Indicator.Direction.choices, widget=forms.RadioSelect
-    )
-    green_at = forms.FloatField(
-        label="Green when at or better than",
-        required=False,
-        error_messages={"invalid": "The green threshold must be a number"},
-    )
-    red_at = forms.FloatField(
-        label="Red when worse than",
-        required=False,
-        error_messages={"invalid": "The red threshold must be a number"},
-    )
-
-    def __init__(
-        self,
-        *args: Any,
-        people: list[User],
-        priorities: list[Priority],
-        categories: list[str],
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(*args, **kwargs)
-        self.people_by_id = {u.pk: u for u in people}
-        self.priorities_by_id = {p.pk: p for p in priorities}
-        self.fields["priority"].choices = [("", "None (emerging themes)")] + [
-            (str(p.pk), p.title) for p in priorities
-        ]
-        self.fields["owner"].choices = _person_choices(people)
-        self.fields["category"].choices = [("", "All crime (not anti-social behaviour)")] + [
-            (c, c) for c in categories
-        ]
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        if data.get("source") == Indicator.Source.WAREHOUSE and not data.get("measure"):
-            self.add_error("measure", "Choose what to measure from the warehouse")
-        if data.get("source") == Indicator.Source.MANUAL:
-            data["measure"], data["category"] = "", ""
-        return data
-
-    def to_fields(self) -> dict[str, Any]:
-        d = dict(self.cleaned_data)
-        d["priority"] = self.priorities_by_id.get(int(d["priority"])) if d.get("priority") else None
-        d["owner"] = self._person("owner")
-        d["area_code"] = (d.get("area_code") or "").strip().upper()
-        return d
-
-
-class ValueForm(GovukForm):
-    period = forms.CharField(
-        label="Month",
-        max_length=7,
-        help_text="Year and month, for example 2025-09",
-        error_messages={"required": "Enter the month, for example 2025-09"},
-    )
-    value = forms.FloatField(
-        label="Value",
-        error_messages={
-            "required": "Enter the value",
-            "invalid": "The value must be a number, like 42 or 3.5",
-        },
-    )
-    note = forms.CharField(
-        label="Note (optional)", widget=forms.Textarea(attrs={"rows": 2}), required=False
-    )
-
-    def clean_period(self) -> dt.date:
-        raw = self.cleaned_data["period"].strip()
-        try:
-            y, m = raw.split("-")
-            return dt.date(int(y), int(m), 1)
-        except ValueError:
-            raise forms.ValidationError(
-                "Enter the month as year and month, for example 2025-09"
-            ) from None
 
 
 class AssessmentRunForm(GovukForm):

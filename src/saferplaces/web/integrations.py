@@ -276,12 +276,33 @@ def harm_weights(con) -> dict[str, float] | None:
         return None
 
 
+# The reference points beside every figure. Each is a rate per 1,000 residents in the month, so
+# areas of different sizes compare; where one cannot be given, the reason in words instead.
+EW_NOT_LOADED = "England and Wales: not all forces are loaded for these months"
+EW_NOT_HELD = "England and Wales: partner data is held only for the areas that shared it"
+PEERS_NOT_ONE_AREA = "Similar areas: found only for a partnership of one area"
+PEERS_UNAVAILABLE = "Similar areas: the warehouse's reference geography is incomplete"
+PEERS_NOT_COUNTY = "Similar areas: compared for districts and partnerships, not for a county"
+PEER_COUNT = 5
+
+
 @dataclass
 class Series:
+    """Monthly values of one indicator, with its reference points.
+
+    ``reference``/``reference_label`` are the parent area's rate (the main reference point);
+    ``rates`` the area's own rate per 1,000 residents (for counts); ``points`` every reference
+    point by month: dicts with ``kind`` (parent, peers, england_wales), ``label``, ``value``
+    (per 1,000 residents, or None) and ``reason`` (why there is no value).
+    """
+
     values: dict[dt.date, float]
     reference: dict[dt.date, float]
     reference_label: str
     note: str = ""
+    rates: dict[dt.date, float] = dataclasses.field(default_factory=dict)
+    points: dict[dt.date, list[dict[str, Any]]] = dataclasses.field(default_factory=dict)
+    definition: Any = None  # a partner measure's MeasureDefinition
 
 
 def _lsoas_sql(n: int) -> str:
@@ -297,42 +318,198 @@ def _population(con, codes: list[str]) -> float | None:
     return float(row[0]) if row and row[0] else None
 
 
-def _monthly(
+def _as_month(m: Any) -> dt.date:
+    return (m if isinstance(m, dt.date) else dt.date.fromisoformat(str(m)[:10])).replace(day=1)
+
+
+def _monthly_by(
     con,
     where_area: str,
     area_params: list[Any],
     measure: str,
     category: str,
     weights: dict[str, float] | None,
-) -> dict[dt.date, float]:
+    key: str = "NULL",
+) -> dict[Any, dict[dt.date, float]]:
+    """Records (or harm) per ``key`` and month for the rows ``where_area`` selects."""
     cat_sql, cat_params = _category_clause(category)
     if measure == "harm":
         if not weights:
             return {}
         case = "CASE category " + " ".join("WHEN ? THEN ?" for _ in weights) + " ELSE 0 END"
         wparams: list[Any] = [v for kv in weights.items() for v in kv]
-        sql = (
-            f"SELECT month, sum({case}) FROM crimes WHERE {where_area} AND {cat_sql} GROUP BY month"
-        )
+        sql = f"SELECT {key}, month, sum({case}) FROM crimes WHERE {where_area} AND {cat_sql} GROUP BY ALL"
         rows = con.execute(sql, wparams + area_params + cat_params).fetchall()
     else:
-        sql = f"SELECT month, count(*) FROM crimes WHERE {where_area} AND {cat_sql} GROUP BY month"
+        sql = f"SELECT {key}, month, count(*) FROM crimes WHERE {where_area} AND {cat_sql} GROUP BY ALL"
         rows = con.execute(sql, area_params + cat_params).fetchall()
+    out: dict[Any, dict[dt.date, float]] = {}
+    for k, m, v in rows:
+        out.setdefault(k, {})[_as_month(m)] = float(v)
+    return out
+
+
+def _monthly(con, where_area, area_params, measure, category, weights) -> dict[dt.date, float]:
+    return _monthly_by(con, where_area, area_params, measure, category, weights).get(None, {})
+
+
+# Peer features cover every LSOA of England and Wales: read once per warehouse state.
+_PEER_TABLES: dict[tuple[str | None, str], Any] = {}
+
+
+class ReferenceData:
+    """What the reference points need from the warehouse, read once per sync: the months each
+    force is loaded for, England and Wales's population and counts, and the peer features."""
+
+    def __init__(self, con) -> None:
+        self.con = con
+        self._loaded: dict[str, set[dt.date]] | None = None
+        self._ew: dict[tuple, dict[dt.date, float]] = {}
+
+    def loaded(self) -> dict[str, set[dt.date]]:
+        """Street months loaded per force (the engine's rule: the current loads)."""
+        if self._loaded is None:
+            out: dict[str, set[dt.date]] = {}
+            rows = self.con.execute(
+                "SELECT force, month FROM police_loads WHERE is_current AND kind = 'street'"
+            ).fetchall()
+            for force, month in rows:
+                out.setdefault(force, set()).add(_as_month(month))
+            self._loaded = out
+        return self._loaded
+
+    def months_for_pfas(self, pfas: Iterable[str]) -> set[dt.date] | None:
+        """Months every force of these force areas is loaded for; None if a force is unknown."""
+        from saferplaces.warehouse.forces import BY_PFA
+
+        sets = []
+        for code in pfas:
+            force = BY_PFA.get(code)
+            if force is None:
+                return None
+            sets.append(self.loaded().get(force.slug, set()))
+        return set.intersection(*sets) if sets else None
+
+    def peer_table(self, level: str):
+        from saferplaces.assessment.peer_features import national_peer_table
+
+        key = (warehouse_stamp(), level)
+        if key not in _PEER_TABLES:
+            _PEER_TABLES.clear()
+            _PEER_TABLES[key] = national_peer_table(self.con, level)
+        return _PEER_TABLES[key]
+
+    def england_and_wales(
+        self, measure: str, category: str, weights, months: list[dt.date]
+    ) -> dict[dt.date, float | None]:
+        """England and Wales's rate per 1,000 residents for each month every force is loaded
+        for (:func:`saferplaces.analysis.reference.england_and_wales_rate`); None otherwise."""
+        from saferplaces.analysis.reference import ENGLAND_AND_WALES_FORCES, england_and_wales_rate
+
+        pop_row = self.con.execute("SELECT sum(population) FROM ref_lsoa21").fetchone()
+        population = float(pop_row[0]) if pop_row and pop_row[0] else 0.0
+        if not months or population <= 0:
+            return dict.fromkeys(months)
+        loaded = self.loaded()
+        # Which months are usable is the engine's rule; national records are read only for them.
+        usable = england_and_wales_rate({}, loaded, months, population).months_used
+        counts: dict[dt.date, float] = {}
+        if usable:
+            key = (measure, category, tuple(usable))
+            if key not in self._ew:
+                forces = list(ENGLAND_AND_WALES_FORCES)
+                marks, mmarks = ",".join("?" * len(forces)), ",".join("?" * len(usable))
+                self._ew[key] = _monthly(
+                    self.con,
+                    f"force IN ({marks}) AND month IN ({mmarks})",
+                    [*forces, *usable],
+                    measure,
+                    category,
+                    weights,
+                )
+            counts = self._ew[key]
+        ref = england_and_wales_rate(counts, loaded, months, population)
+        return {m: ref.monthly.get(m) for m in months}
+
+
+def _area_row(con, code: str) -> tuple | None:
+    """(level, name, pfa_code, county_code, population) of a warehouse area; districts and
+    partnerships before wards, so a code is read at its own level."""
+    return con.execute(
+        "SELECT level, name, pfa_code, county_code, population FROM areas WHERE code = ? "
+        "ORDER BY CASE level WHEN 'csp' THEN 0 WHEN 'lad' THEN 1 WHEN 'county' THEN 2 "
+        "WHEN 'pfa' THEN 3 ELSE 4 END LIMIT 1",
+        [code],
+    ).fetchone()
+
+
+def _parent(
+    con, data: ReferenceData, codes: list[str], months: set[dt.date]
+) -> tuple[str, str, str] | None:
+    """(level, code, label) of the area to compare with: the county for a two-tier district
+    when its police data is loaded, else the police force area."""
+    rows = [r for r in (_area_row(con, c) for c in codes) if r]
+    if not rows:
+        return None
+    candidates = []
+    counties = {r[3] for r in rows}
+    if len(counties) == 1 and None not in counties and all(r[0] in ("csp", "lad") for r in rows):
+        county = next(iter(counties))
+        crow = con.execute(
+            "SELECT name, (SELECT list(DISTINCT pfa_code) FROM areas WHERE level = 'lsoa' "
+            "AND county_code = ?) FROM areas WHERE level = 'county' AND code = ?",
+            [county, county],
+        ).fetchone()
+        if crow:
+            candidates.append(("county", county, f"{crow[0]} (county)", list(crow[1] or [])))
+    pfas = {r[2] for r in rows}
+    if len(pfas) == 1 and None not in pfas and not all(r[0] == "pfa" for r in rows):
+        pfa = next(iter(pfas))
+        prow = con.execute(
+            "SELECT name FROM areas WHERE level = 'pfa' AND code = ?", [pfa]
+        ).fetchone()
+        candidates.append(("pfa", pfa, f"{prow[0] if prow else pfa} police force area", [pfa]))
+    for level, code, label, parent_pfas in candidates:
+        have = data.months_for_pfas(parent_pfas)
+        if have is not None and months <= have:
+            return level, code, label
+    return candidates[-1][:3] if candidates else None
+
+
+def _ratio_words(value: float | None, ref: float | None, label: str) -> str:
+    from saferplaces.assessment.statements import times
+
+    if value is None or not ref:
+        return ""
+    return f"{times(value / ref)} {label}"
+
+
+def _point(kind: str, label: str, value: float | None, reason: str = "") -> dict[str, Any]:
     return {
-        (m if isinstance(m, dt.date) else dt.date.fromisoformat(str(m)[:10])).replace(day=1): float(
-            v
-        )
-        for m, v in rows
+        "kind": kind,
+        "label": label,
+        "value": round(value, 4) if value is not None else None,
+        "reason": "" if value is not None else reason,
     }
 
 
-def measure_series(con, area_codes: Iterable[str], measure: str, category: str = "") -> Series:
-    """Monthly values of one measure for a set of areas, with a reference point.
+def measure_series(
+    con,
+    area_codes: Iterable[str],
+    measure: str,
+    category: str = "",
+    data: ReferenceData | None = None,
+) -> Series:
+    """Monthly values of one measure for a set of areas, with their reference points.
 
-    The reference is England and Wales when the warehouse holds every force for the month,
-    otherwise the rest of the police force area the areas sit in (rate and harm are per 1,000
-    residents so they compare across areas of different size; counts get no reference).
+    Every month gets the area's rate per 1,000 residents and, beside it, the parent area's
+    (the county for a two-tier district, else the police force area), the median of its
+    national peers' (:func:`saferplaces.analysis.peers.national_peers`, those with police data
+    for the month) and England and Wales's (only for months every force is loaded, by
+    :func:`saferplaces.analysis.reference.england_and_wales_rate`). A reference that cannot be
+    given carries the reason in words.
     """
+    data = data or ReferenceData(con)
     codes = [c for c in area_codes if c]
     if not codes:
         return Series({}, {}, "", "The partnership has no warehouse area")
@@ -341,50 +518,205 @@ def measure_series(con, area_codes: Iterable[str], measure: str, category: str =
         return Series({}, {}, "", "No harm weights in the warehouse")
     where = f"lsoa21_code IN ({_lsoas_sql(len(codes))})"
     counts = _monthly(con, where, codes, measure, category, weights)
-    if measure == "count":
-        return Series(counts, {}, "")
     pop = _population(con, codes)
     if not pop:
+        if measure == "count":
+            return Series(counts, {}, "", "No population figures for the area in the warehouse")
         return Series({}, {}, "", "No population figures for the area in the warehouse")
-    values = {m: v / pop * 1000 for m, v in counts.items()}
-    # Reference point: what the warehouse allows.
-    forces = con.execute(
-        "SELECT count(DISTINCT pfa_code) FROM crimes WHERE pfa_code LIKE 'E23%' OR pfa_code LIKE 'W15%'"
-    ).fetchone()[0]
-    if forces and forces >= 42:
-        ref_where, ref_params, label = "pfa_code IS NOT NULL", [], "England and Wales"
-        ref_pop_row = con.execute(
-            "SELECT sum(population) FROM areas WHERE level = 'pfa'"
+    rates = {m: v / pop * 1000 for m, v in counts.items()}
+    values = counts if measure == "count" else rates
+    months = sorted(values)
+    points: dict[dt.date, list[dict[str, Any]]] = {m: [] for m in months}
+    reference: dict[dt.date, float] = {}
+    label = ""
+
+    parent = _parent(con, data, codes, set(months))
+    if parent is not None:
+        level, code, label = parent
+        prow = con.execute(
+            "SELECT population FROM areas WHERE level = ? AND code = ?", [level, code]
         ).fetchone()
-    else:
-        pfa = con.execute(
-            f"SELECT pfa_code, count(*) n FROM areas WHERE level = 'lsoa' AND code IN ({_lsoas_sql(len(codes))}) GROUP BY 1 ORDER BY n DESC LIMIT 1",
-            codes,
+        ppop = float(prow[0]) if prow and prow[0] else None
+        prow_pfas = con.execute(
+            "SELECT list(DISTINCT pfa_code) FROM areas WHERE level = 'lsoa' AND code IN "
+            "(SELECT lsoa21_code FROM area_lsoas WHERE level = ? AND code = ?)",
+            [level, code],
         ).fetchone()
-        if not pfa or not pfa[0]:
-            return Series(values, {}, "")
-        name_row = con.execute(
-            "SELECT name FROM areas WHERE level = 'pfa' AND code = ?", [pfa[0]]
+        have = data.months_for_pfas(prow_pfas[0] or []) or set()
+        pcounts = _monthly(
+            con,
+            "lsoa21_code IN (SELECT lsoa21_code FROM area_lsoas WHERE level = ? AND code = ?)",
+            [level, code],
+            measure,
+            category,
+            weights,
+        )
+        for m in months:
+            if ppop and m in have:
+                reference[m] = pcounts.get(m, 0.0) / ppop * 1000
+                points[m].append(_point("parent", label, reference[m]))
+            else:
+                points[m].append(
+                    _point(
+                        "parent",
+                        label,
+                        None,
+                        f"{label}: its police data is not loaded for this month",
+                    )
+                )
+    _peer_points(con, data, codes, measure, category, weights, months, points)
+    ew = data.england_and_wales(measure, category, weights, months)
+    for m in months:
+        points[m].append(_point("england_wales", "England and Wales", ew.get(m), EW_NOT_LOADED))
+    # A rate or harm figure is already per 1,000 residents; only a count gets one beside it.
+    return Series(
+        values,
+        reference,
+        label if reference else "",
+        rates=rates if measure == "count" else {},
+        points=points,
+    )
+
+
+def _peer_points(con, data, codes, measure, category, weights, months, points) -> None:
+    from statistics import median
+
+    from saferplaces.analysis.peers import national_peers, peers_with_data
+
+    if len(codes) != 1:
+        for m in months:
+            points[m].append(_point("peers", "Similar areas", None, PEERS_NOT_ONE_AREA))
+        return
+    row = _area_row(con, codes[0])
+    level = row[0] if row else None
+    try:
+        if level not in ("csp", "lad", "county", "pfa"):
+            raise ValueError(level)
+        table = data.peer_table(level)
+        found = national_peers(table, codes[0], k=PEER_COUNT)
+    except (ValueError, KeyError, TypeError):  # no peer geography (a partial warehouse)
+        for m in months:
+            points[m].append(_point("peers", "Similar areas", None, PEERS_UNAVAILABLE))
+        return
+    if level == "county":  # crimes carry no county code; counties are compared as parents
+        for m in months:
+            points[m].append(_point("peers", "Similar areas", None, PEERS_NOT_COUNTY))
+        return
+    peer_codes = [p.code for p in found.peers]
+    marks = ",".join("?" * len(peer_codes))
+    by_peer = _monthly_by(
+        con,
+        f"lsoa21_code IN (SELECT lsoa21_code FROM area_lsoas WHERE level = ? AND code IN ({marks}))",
+        [level, *peer_codes],
+        measure,
+        category,
+        weights,
+        key={"csp": "csp_code", "lad": "lad_code"}.get(level, "pfa_code"),
+    )
+    pops = {c: float(table.population[table.index(c)]) for c in peer_codes}
+    for m in months:
+        comparison = peers_with_data(
+            found, lambda p, m=m: m in (data.months_for_pfas(p.pfas) or set()), f"{m:%B %Y}"
+        )
+        rates = [
+            by_peer.get(p.code, {}).get(m, 0.0) / pops[p.code] * 1000 for p in comparison.compare_on
+        ]
+        if rates:
+            n = len(rates)
+            points[m].append(
+                _point("peers", f"Median of {n} similar area{'s' if n != 1 else ''}", median(rates))
+                | {"note": comparison.statement}
+            )
+        else:
+            points[m].append(_point("peers", "Similar areas", None, comparison.statement))
+
+
+def partner_series(
+    con, area_codes: Iterable[str], measure_id: str, data: ReferenceData | None = None
+) -> Series:
+    """A partner measure (:mod:`saferplaces.warehouse.measures`) summed to the partnership's
+    areas for each period (month or quarter), with the rate per 1,000 residents beside it and
+    the parent area's rate from the same measure."""
+    from saferplaces.warehouse import measures
+
+    data = data or ReferenceData(con)
+    codes = [c for c in area_codes if c]
+    if not codes:
+        return Series({}, {}, "", "The partnership has no warehouse area")
+    defn = measures.get_definition(con, measure_id)
+    values: dict[dt.date, float] = {}
+    for code in codes:
+        row = _area_row(con, code)
+        level = row[0] if row else "csp"
+        for r in measures.aggregate(con, measure_id, level, [code]):
+            d = _as_month(r["period_start"])
+            values[d] = values.get(d, 0.0) + float(r["value"] or 0)
+    pop = _population(con, codes)
+    rates = {m: v / pop * 1000 for m, v in values.items()} if pop else {}
+    months = sorted(values)
+    points: dict[dt.date, list[dict[str, Any]]] = {m: [] for m in months}
+    reference: dict[dt.date, float] = {}
+    parent = _parent(con, data, codes, set())
+    label = ""
+    if parent is not None:
+        level, code, label = parent
+        prow = con.execute(
+            "SELECT population FROM areas WHERE level = ? AND code = ?", [level, code]
         ).fetchone()
-        label = f"Rest of {name_row[0] if name_row and name_row[0] else pfa[0]} police force area"
-        ref_where = f"pfa_code = ? AND lsoa21_code NOT IN ({_lsoas_sql(len(codes))})"
-        ref_params = [pfa[0], *codes]
-        ref_pop_row = con.execute(
-            f"SELECT sum(population) FROM areas WHERE level = 'lsoa' AND pfa_code = ? AND code NOT IN ({_lsoas_sql(len(codes))})",
-            [pfa[0], *codes],
-        ).fetchone()
-    ref_pop = float(ref_pop_row[0]) if ref_pop_row and ref_pop_row[0] else None
-    if not ref_pop:
-        return Series(values, {}, "")
-    ref_counts = _monthly(con, ref_where, ref_params, measure, category, weights)
-    reference = {m: v / ref_pop * 1000 for m, v in ref_counts.items() if m in values}
-    return Series(values, reference, label)
+        ppop = float(prow[0]) if prow and prow[0] else None
+        pvals = {
+            _as_month(r["period_start"]): float(r["value"] or 0)
+            for r in measures.aggregate(con, measure_id, level, [code])
+        }
+        for m in months:
+            if ppop and m in pvals:
+                reference[m] = pvals[m] / ppop * 1000
+                points[m].append(_point("parent", label, reference[m]))
+            else:
+                points[m].append(
+                    _point(
+                        "parent",
+                        label,
+                        None,
+                        f"{label}: the measure does not cover it for this period",
+                    )
+                )
+    for m in months:
+        points[m].append(
+            _point(
+                "peers",
+                "Similar areas",
+                None,
+                "Similar areas: partner data is shared only for this area",
+            )
+        )
+        points[m].append(_point("england_wales", "England and Wales", None, EW_NOT_HELD))
+    return Series(
+        values, reference, label if reference else "", rates=rates, points=points, definition=defn
+    )
 
 
 def warehouse_categories() -> list[str]:
     from saferplaces.warehouse.schema import CATEGORIES
 
     return [c for c, _slug, _asb, current in CATEGORIES if current]
+
+
+def partner_measures() -> dict[str, str] | None:
+    """Partner measures in the warehouse (id → title); None when there is no warehouse to ask."""
+    try:
+        con = connect()
+    except WarehouseUnavailable:
+        return None
+    try:
+        from saferplaces.warehouse.measures import list_measures
+
+        return {m["measure_id"]: m["title"] for m in list_measures(con)}
+    except Exception:  # an older warehouse without measures
+        log.exception("Listing partner measures failed")
+        return {}
+    finally:
+        con.close()
 
 
 def wards_within(codes: list[str]) -> list[tuple[str, str]]:

@@ -11,26 +11,11 @@ from typing import Any
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from saferplaces.assessment import statements
 from saferplaces.web.partnerships.models import Partnership
 from saferplaces.web.performance import selectors
-from saferplaces.web.performance.selectors import Dashboard
+from saferplaces.web.performance.selectors import Dashboard, plain_change
 
 RAG_WORDS = {"red": "Red", "amber": "Amber", "green": "Green", "": "Not rated"}
-
-
-def plain_change(v: selectors.IndicatorView) -> str:
-    """The change on the same month a year earlier in words, naming the month (STYLE.md):
-    '12 more than January 2025 (36% more)'."""
-    if v.change is None or v.latest is None:
-        return ""
-    p = v.latest.period
-    return statements.difference_words(
-        float(v.latest.value),
-        float(v.latest.value) - float(v.change),
-        f"{p:%B} {p.year - 1}",
-        counted=v.indicator.measure == "count",
-    )
 
 
 def context(partnership: Partnership) -> dict[str, Any]:
@@ -55,6 +40,45 @@ def render_pdf(partnership: Partnership) -> bytes:
     return HTML(string=render_html(partnership)).write_pdf()
 
 
+def digest_sections(since: selectors.Digest) -> list[tuple[str, list[str]]]:
+    """The digest's headed lists as plain lines, in the order the web partial shows them."""
+
+    def lines(items: list[selectors.DigestLine], with_text: bool = True) -> list[str]:
+        return [f"{x.title}: {x.text}" if with_text else x.title for x in items]
+
+    def rag(x: selectors.DigestLine) -> str:
+        return f"{'Priority' if x.kind == 'priority' else 'Action'} {x.title}: {x.text}"
+
+    sections = [
+        ("Actions completed", lines(since.completed, with_text=False)),
+        ("Actions slipped", lines(since.slipped)),
+        ("RAG ratings changed", [rag(x) for x in since.rag_changes]),
+        ("Indicators that moved by more than chance", lines(since.indicators)),
+        ("New emerging issues", lines(since.emerging)),
+    ]
+    if since.meeting is not None:
+        sections.append(
+            (
+                f"Resolved at {since.meeting.title}",
+                [
+                    f"{r.item.number}{r.letter}) {r.text} ({r.get_kind_display()}"
+                    + (f", due {r.due_date:%-d %B %Y}" if r.due_date else "")
+                    + ")"
+                    for r in since.resolutions
+                ],
+            )
+        )
+    return [(h, ls) for h, ls in sections if ls]
+
+
+def _suggested(p: Any) -> str:
+    """A priority not yet rated at a review: the rating its evidence suggests, labelled so."""
+    s = getattr(p, "suggested", None)
+    if s is None:
+        return ""
+    return f"\nSuggested: {RAG_WORDS[s.rag] if s.rag else 'not enough to suggest'} ({s.words})"
+
+
 def _fmt(v: float | None) -> str:
     if v is None:
         return "–"
@@ -74,10 +98,6 @@ def render_docx(partnership: Partnership) -> bytes:
     doc.core_properties.title = f"{partnership.name}: performance pack"
     doc.add_heading(f"{partnership.name}: performance pack", 0)
     doc.add_paragraph(f"Prepared {ctx['generated']:%d %B %Y} by Safer Places.")
-    if d.last_meeting:
-        doc.add_paragraph(
-            f"Changes are since the last meeting: {d.last_meeting.title}, {d.last_meeting.held_on:%d %B %Y}."
-        )
 
     doc.add_heading("Priorities", 1)
     t = doc.add_table(rows=1, cols=4)
@@ -95,7 +115,7 @@ def render_docx(partnership: Partnership) -> bytes:
         row = t.add_row().cells
         row[0].text, row[1].text, row[2].text, row[3].text = (
             p.title,
-            RAG_WORDS.get(p.rag, p.rag),
+            RAG_WORDS.get(p.rag, p.rag) + _suggested(p),
             str(p.open_actions),
             lead,
         )
@@ -126,11 +146,7 @@ def render_docx(partnership: Partnership) -> bytes:
                 if v.latest
                 else ("No warehouse data loaded" if v.warehouse_missing else "No values yet")
             )
-            ref = (
-                f"{_fmt(v.latest.reference_value)} ({v.latest.reference_label})"
-                if v.latest and v.latest.reference_value is not None
-                else "None available"
-            )
+            ref = "\n".join(v.references) or "No values yet"
             r[0].text = v.indicator.name + (f" ({v.indicator.unit})" if v.indicator.unit else "")
             r[1].text, r[2].text, r[3].text = (
                 latest,
@@ -145,6 +161,8 @@ def render_docx(partnership: Partnership) -> bytes:
 
     indicator_table(d.indicators, "Indicators against target")
     indicator_table(d.emerging, "Watching for emerging themes")
+    if d.emerging_statement:
+        doc.add_paragraph(d.emerging_statement)
 
     doc.add_heading("Overdue actions", 1)
     if not d.overdue:
@@ -156,14 +174,15 @@ def render_docx(partnership: Partnership) -> bytes:
             style="List Bullet",
         )
 
-    doc.add_heading("Changes since the last meeting", 1)
-    if not d.changes:
-        doc.add_paragraph("No changes recorded.")
-    for e in d.changes:
-        doc.add_paragraph(
-            f"{timezone.localtime(e.at):%d %b %Y}: {e.summary or e.verb} – {e.object_type} {e.object_label} ({e.actor_label.split(' <')[0]})",
-            style="List Bullet",
-        )
+    doc.add_heading("Since the last meeting", 1)
+    since = d.since
+    doc.add_paragraph(since.period_words)
+    if since.is_empty:
+        doc.add_paragraph("Nothing to report.")
+    for heading, lines in digest_sections(since):
+        doc.add_heading(heading, 2)
+        for line in lines:
+            doc.add_paragraph(line, style="List Bullet")
     doc.add_paragraph(
         "Police data: contains public sector information licensed under the Open Government Licence v3.0."
     )

@@ -31,9 +31,18 @@ VIEW_AUDIT = "view_audit"
 REQUEST_COUNTY_LINK = "request_county_link"
 DECIDE_COUNTY_LINK = "decide_county_link"
 CHANGE_KIND = "change_kind"
+# Boards and meetings: the clerk's work (bodies, agendas, papers, minutes, resolutions), and
+# seeing exempt agenda items and their papers (members of the board, not scrutiny viewers).
+MANAGE_MEETINGS = "manage_meetings"
+VIEW_EXEMPT = "view_exempt"
+# Scrutiny: the partnership's response to a scrutiny committee's recommendation is the
+# partnership's decision, recorded by its manager or administrator (not the clerk's minute).
+RESPOND_SCRUTINY = "respond_scrutiny"
 # Object-level capabilities, granted to owners as well as the roles below.
 UPDATE_ACTION = "update_action"
 ENTER_VALUE = "enter_value"
+# Adding an action under a priority (``obj``): the manager under any, its lead officer under it.
+ADD_ACTION = "add_action"
 
 ALL_ROLES = frozenset(Role.values)
 M, A, L, MB, S, AD = (
@@ -64,9 +73,13 @@ MATRIX: dict[str, frozenset[str]] = {
     REQUEST_COUNTY_LINK: frozenset({M, AD}),
     DECIDE_COUNTY_LINK: frozenset({AD}),
     CHANGE_KIND: frozenset(),
+    MANAGE_MEETINGS: frozenset({M, AD}),
+    VIEW_EXEMPT: frozenset({M, MB, AD}),
+    RESPOND_SCRUTINY: frozenset({M, AD}),
     # Owners get these through the object rules in `can`; the roles here may act on any object.
     UPDATE_ACTION: frozenset({M}),
     ENTER_VALUE: frozenset({M, A}),
+    ADD_ACTION: frozenset({M}),
 }
 
 
@@ -99,6 +112,9 @@ def can(user: Any, partnership: Partnership | int, capability: str, obj: Any = N
         and Role.LEAD_OFFICER in roles
     ):
         return getattr(obj, "owner_id", None) == user.pk
+    # ... and adds actions under the priorities they lead.
+    if capability == ADD_ACTION and obj is not None and Role.LEAD_OFFICER in roles:
+        return getattr(obj, "lead_officer_id", None) == user.pk
     return False
 
 

@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "saferplaces.web.plans",
     "saferplaces.web.performance",
     "saferplaces.web.audit",
+    "saferplaces.web.meetings",
 ]
 
 MIDDLEWARE = [
@@ -297,6 +298,10 @@ LOGGING = {
 SAFERPLACES_SERVICE_NAME = "Safer Places"
 # An action with no update for this many days is "stale" (one quarter: the review cycle).
 SAFERPLACES_STALE_AFTER_DAYS = int(os.environ.get("SAFERPLACES_STALE_AFTER_DAYS", "90"))
+# Uploaded and generated meeting papers (PDF/Word), each stored once under its checksum.
+SAFERPLACES_MEDIA_ROOT = Path(
+    os.environ.get("SAFERPLACES_MEDIA_ROOT", str(WORKSPACE.home / "media"))
+)
 SAFERPLACES_WAREHOUSE_PATH = Path(
     os.environ.get("SAFERPLACES_WAREHOUSE", str(WORKSPACE.warehouse_path))
 )

@@ -92,7 +92,8 @@ def value_rows(partnership: Partnership) -> tuple[list[str], list[list[Any]]]:
             v.indicator_id,
             v.indicator.name,
             v.period.strftime("%Y-%m"),
-            v.value,
+            # A partner measure's small numbers are suppressed below its declared threshold.
+            _open(v.indicator, v.value),
             v.note,
             v.get_source_display(),
             v.indicator.target_value if v.indicator.target_value is not None else "",
@@ -102,6 +103,11 @@ def value_rows(partnership: Partnership) -> tuple[list[str], list[list[Any]]]:
         for v in qs
     ]
     return header, rows
+
+
+def _open(indicator: Any, value: float) -> Any:
+    shown = perf_selectors.shown_value(indicator, value)
+    return f"Fewer than {indicator.suppress_below}" if shown is None else shown
 
 
 def _safe_cell(v: Any) -> Any:

@@ -1,10 +1,12 @@
+"""The site's URLs. Each app keeps its pages in <app>/urls.py (with its namespace, e.g.
+`partnerships:`), included here; the plan pages and the shared outputs (pack, exports, imports,
+audit log) are still listed here."""
+
 from django.urls import include, path
 
 from saferplaces.web import views_outputs as out
 from saferplaces.web.api import api
 from saferplaces.web.audit import views as audit_views
-from saferplaces.web.partnerships import views as pv
-from saferplaces.web.performance import views as perf
 from saferplaces.web.plans import views as plans
 
 handler403 = "saferplaces.web.core.views.permission_denied"
@@ -13,47 +15,17 @@ handler500 = "saferplaces.web.core.views.server_error"
 
 P = "partnerships/<slug:slug>/"
 
-partnership_urls = (
-    [
-        path("partnerships/", pv.partnership_list, name="list"),
-        path(P, pv.dashboard, name="dashboard"),
-        path(P + "about/", pv.about, name="about"),
-        path(P + "about/edit/", pv.edit, name="edit"),
-        path(P + "about/areas/new/", pv.area_new, name="area-new"),
-        path(P + "about/areas/<int:pk>/remove/", pv.area_remove, name="area-remove"),
-        path(P + "about/organisations/new/", pv.partner_new, name="partner-new"),
-        path(P + "about/organisations/<int:pk>/remove/", pv.partner_remove, name="partner-remove"),
-        path(P + "about/meetings/new/", pv.meeting_new, name="meeting-new"),
-        path(P + "about/partner-plans/new/", pv.partner_plan_new, name="partner-plan-new"),
-        path(P + "people/", pv.people, name="people"),
-        path(P + "people/new/", pv.member_new, name="member-new"),
-        path(P + "people/<int:pk>/remove/", pv.member_remove, name="member-remove"),
-        path(
-            P + "people/<int:user_id>/deactivate/", pv.member_deactivate, name="member-deactivate"
-        ),
-        path(
-            P + "people/<int:user_id>/reactivate/", pv.member_reactivate, name="member-reactivate"
-        ),
-        path(
-            P + "people/invitations/<int:pk>/cancel/",
-            pv.invitation_cancel,
-            name="invitation-cancel",
-        ),
-        path(P + "about/type/", pv.kind_edit, name="kind"),
-        path(P + "about/county/", pv.county_request, name="county-request"),
-        path(P + "about/county/end/", pv.county_end, name="county-end"),
-        path(P + "about/county-requests/", pv.county_requests, name="county-requests"),
-        path(P + "about/county-requests/<int:pk>/", pv.county_decide, name="county-decide"),
-    ],
-    "partnerships",
-)
-
 plan_urls = (
     [
         path(P + "plan/", plans.plan, name="plan"),
         path(P + "plan/priorities/new/", plans.priority_new, name="priority-new"),
         path(P + "plan/priorities/<int:pk>/edit/", plans.priority_edit, name="priority-edit"),
         path(P + "plan/archived/", plans.archived, name="archived"),
+        path(P + "plan/periods/", plans.periods, name="periods"),
+        path(P + "plan/periods/new/", plans.period_new, name="period-new"),
+        path(P + "plan/periods/<int:pk>/", plans.period_detail, name="period"),
+        path(P + "plan/periods/<int:pk>/versions/new/", plans.version_new, name="version-new"),
+        path(P + "plan/versions/<int:pk>/", plans.version_stages, name="version"),
         path(
             P + "plan/priorities/<int:pk>/archive/", plans.priority_archive, name="priority-archive"
         ),
@@ -68,6 +40,7 @@ plan_urls = (
         path(
             P + "plan/localities/<int:pk>/restore/", plans.locality_restore, name="locality-restore"
         ),
+        path("my-actions/", plans.my_actions, name="my-actions"),
         path(P + "work-plan/", plans.workplan, name="workplan"),
         path(P + "work-plan/new/", plans.action_new, name="action-new"),
         path(P + "work-plan/<int:pk>/", plans.action_detail, name="action"),
@@ -88,20 +61,6 @@ plan_urls = (
     "plans",
 )
 
-performance_urls = (
-    [
-        path(P + "performance/", perf.indicator_list, name="list"),
-        path(P + "performance/new/", perf.indicator_new, name="indicator-new"),
-        path(P + "performance/refresh/", perf.refresh, name="refresh"),
-        path(P + "performance/<int:pk>/", perf.indicator_detail, name="indicator"),
-        path(P + "performance/<int:pk>/edit/", perf.indicator_edit, name="indicator-edit"),
-        path(P + "performance/<int:pk>/values/new/", perf.value_new, name="value-new"),
-        path(P + "performance/<int:pk>/archive/", perf.indicator_archive, name="indicator-archive"),
-        path(P + "performance/<int:pk>/restore/", perf.indicator_restore, name="indicator-restore"),
-    ],
-    "performance",
-)
-
 output_urls = (
     [
         path(P + "pack/", out.pack_page, name="pack"),
@@ -118,9 +77,10 @@ output_urls = (
 urlpatterns = [
     path("", include("saferplaces.web.core.urls")),
     path("", include("saferplaces.web.accounts.urls")),
-    path("", include(partnership_urls)),
+    path("", include("saferplaces.web.partnerships.urls")),
     path("", include(plan_urls)),
-    path("", include(performance_urls)),
+    path("", include("saferplaces.web.performance.urls")),
     path("", include(output_urls)),
+    path("", include("saferplaces.web.meetings.urls")),
     path("api/", api.urls),
 ]

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.template.loader import render_to_string
 
 from saferplaces.web import permissions
@@ -48,3 +51,33 @@ def apply_service_errors(form: Any, exc: ValidationError) -> None:
     else:
         for msg in exc.messages:
             form.add_error(None, msg)
+
+
+def form_view(
+    request: HttpRequest,
+    form: Any,
+    partnership: Partnership | None,
+    *,
+    save: Callable[[dict[str, Any]], Any],
+    success: str | Callable[[Any], str],
+    next_url: str | Callable[[Any], str],
+    template: str = "partnerships/form.html",
+    section: str = "",
+    **context: Any,
+) -> HttpResponse:
+    """The form → service → message → redirect view. GET (or an invalid POST) shows the form;
+    a valid POST calls `save(cleaned_data)` (one service call), whose ValidationError becomes
+    form errors in the error summary; on success adds the message and redirects. `success` and
+    `next_url` may be functions of what `save` returned (e.g. the new record's address).
+    `partnership` is None for pages outside a partnership (a person's own account); any other
+    keyword arguments go to the template (`heading`, `button`, `intro` for the shared form page).
+    A write that needs two steps (create an organisation, then add it) is one local `save`."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = save(form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, success(result) if callable(success) else success)
+            return redirect(next_url(result) if callable(next_url) else next_url)
+    return page(request, template, partnership, section, form=form, **context)

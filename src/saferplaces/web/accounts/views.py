@@ -1,13 +1,18 @@
+"""Signing in and out, a person's own account, and accepting an invitation. The form pages that
+save and redirect are `views_common.form_view`; signing in, two-factor set-up and a new token
+show their own result pages."""
+
 from __future__ import annotations
+
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -29,6 +34,7 @@ from saferplaces.web.accounts.models import ApiToken, User
 from saferplaces.web.audit.services import record
 from saferplaces.web.partnerships import services as partnership_services
 from saferplaces.web.partnerships.selectors import memberships_for_user
+from saferplaces.web.views_common import form_view
 
 PENDING = "sp_otp_pending_user"
 PENDING_TRIES = "sp_otp_tries"
@@ -148,16 +154,21 @@ def account(request: HttpRequest) -> HttpResponse:
 @login_required
 def password_change(request: HttpRequest) -> HttpResponse:
     form = GovukPasswordChangeForm(request.user, request.POST or None)
-    if request.method == "POST" and form.is_valid():
+
+    def save(d: dict[str, Any]) -> None:
         form.save()
-        update_session_auth_hash(request, form.user)
+        update_session_auth_hash(request, form.user)  # this session stays signed in
         record(actor=request.user, verb="update", obj=request.user, summary="Password changed")
-        messages.success(request, "Your password has been changed")
-        return redirect("accounts:account")
-    return render(
+
+    return form_view(
         request,
-        "accounts/password_change.html",
-        {"form": form, "errors": form.error_list(), "section": "account"},
+        form,
+        None,
+        save=save,
+        success="Your password has been changed",
+        next_url=reverse("accounts:account"),
+        template="accounts/password_change.html",
+        section="account",
     )
 
 
@@ -252,27 +263,25 @@ def invitation(request: HttpRequest, key: str) -> HttpResponse:
         return render(request, "accounts/invitation_invalid.html", status=404)
     provisional = User(email=inv.email, job_title=inv.job_title)
     form = InvitationForm(provisional, request.POST or None, initial={"job_title": inv.job_title})
-    if request.method == "POST" and form.is_valid():
-        try:
-            user = partnership_services.invitation_accept(
-                invitation=inv,
-                password=form.cleaned_data["new_password1"],
-                job_title=form.cleaned_data["job_title"],
-            )
-        except ValidationError as exc:
-            for m in exc.messages:
-                form.add_error(None, m)
-        else:
-            if request.user.is_authenticated:
-                logout(request)
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            record(actor=user, verb="sign-in", obj=user, summary="Signed in after accepting")
-            messages.success(request, f"Welcome to {inv.partnership.name}")
-            return redirect("partnerships:dashboard", inv.partnership.slug)
-    return render(
+
+    def save(d: dict[str, Any]) -> None:
+        user = partnership_services.invitation_accept(
+            invitation=inv, password=d["new_password1"], job_title=d["job_title"]
+        )
+        if request.user.is_authenticated:
+            logout(request)
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        record(actor=user, verb="sign-in", obj=user, summary="Signed in after accepting")
+
+    return form_view(
         request,
-        "accounts/invitation.html",
-        {"form": form, "errors": form.error_list(), "invitation": inv},
+        form,
+        None,
+        save=save,
+        success=f"Welcome to {inv.partnership.name}",
+        next_url=reverse("partnerships:dashboard", args=[inv.partnership.slug]),
+        template="accounts/invitation.html",
+        invitation=inv,
     )
 
 

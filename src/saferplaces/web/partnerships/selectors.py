@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
@@ -10,7 +13,6 @@ from saferplaces.web.accounts.models import User
 from saferplaces.web.partnerships.models import (
     CountyLinkRequest,
     Invitation,
-    Meeting,
     Membership,
     PartnerObjective,
     PartnerPlan,
@@ -124,9 +126,57 @@ def partner_objectives(partnership: Partnership) -> QuerySet[PartnerObjective]:
     return PartnerObjective.objects.filter(plan__partnership_id__in=ids).select_related("plan")
 
 
-def last_meeting(partnership: Partnership) -> Meeting | None:
-    return Meeting.objects.filter(partnership=partnership).order_by("-held_on").first()
-
-
 def area_codes(partnership: Partnership) -> list[str]:
     return [a.code for a in partnership.areas.all()]
+
+
+@dataclass
+class DistrictSummary:
+    """One district's plan as its county agreement sees it: a summary, not the district's pages."""
+
+    district: Partnership
+    priorities: list[Any]
+    localities: list[str]
+    open_actions: int
+    overdue_actions: int
+    completed_actions: int
+    indicator_rag: dict[str, int]
+
+
+def county_rollup(county: Partnership) -> list[DistrictSummary]:
+    """The districts whose link to this county was accepted, each with its current priorities
+    (RAG and lead), priority localities, action counts and indicator RAG counts.
+
+    A county agreement spans its districts' plans, so the county's members see this summary;
+    the districts' own pages stay need-to-know (their members only)."""
+    from django.db.models import Count, Q
+
+    from saferplaces.web.performance import selectors as perf_selectors
+    from saferplaces.web.plans import selectors as plan_selectors
+    from saferplaces.web.plans.models import Action
+
+    if not county.is_county:
+        return []
+    today = plan_selectors.today()
+    out = []
+    for d in county.districts.order_by("name"):
+        counts = plan_selectors.current_actions(d).aggregate(
+            open=Count("pk", filter=~Q(status__in=Action.CLOSED)),
+            overdue=Count("pk", filter=~Q(status__in=Action.CLOSED) & Q(due_date__lt=today)),
+            done=Count("pk", filter=Q(status=Action.Status.COMPLETE)),
+        )
+        rag = {"red": 0, "amber": 0, "green": 0, "none": 0}
+        for v in perf_selectors.indicator_views(d, months=1):
+            rag[v.rag if v.rag in rag else "none"] += 1
+        out.append(
+            DistrictSummary(
+                district=d,
+                priorities=list(plan_selectors.priority_leads(d)),
+                localities=[x.name for x in plan_selectors.localities(d)],
+                open_actions=counts["open"],
+                overdue_actions=counts["overdue"],
+                completed_actions=counts["done"],
+                indicator_rag=rag,
+            )
+        )
+    return out

@@ -22,7 +22,6 @@ from saferplaces.web.audit.services import record, snapshot
 from saferplaces.web.partnerships.models import (
     CountyLinkRequest,
     Invitation,
-    Meeting,
     Membership,
     PartnerObjective,
     PartnerOrganisation,
@@ -537,17 +536,6 @@ def partnership_change_kind(*, actor: User | None, partnership: Partnership, kin
         after=snapshot(partnership, ["kind"]),
         summary=f"Type changed to {partnership.get_kind_display().lower()}",
     )
-
-
-@transaction.atomic
-def meeting_create(
-    *, actor: User | None, partnership: Partnership, held_on: dt.date, title: str, notes: str = ""
-) -> Meeting:
-    m = Meeting(partnership=partnership, held_on=held_on, title=title, notes=notes)
-    m.full_clean()
-    m.save()
-    record(actor=actor, verb="create", obj=m, partnership=partnership, after=snapshot(m))
-    return m
 
 
 @transaction.atomic

@@ -1,28 +1,41 @@
+"""The partnership's pages: its details, areas, organisations, partner plans, people, county
+links and type. Every form page is `views_common.form_view`: parse, call one service, message,
+redirect."""
+
 from __future__ import annotations
+
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from saferplaces.web import forms as f
 from saferplaces.web import permissions as perm
 from saferplaces.web.accounts import services as account_services
 from saferplaces.web.accounts.models import Organisation
 from saferplaces.web.audit.services import record_view
+from saferplaces.web.partnerships import forms as f
 from saferplaces.web.partnerships import selectors, services
-from saferplaces.web.partnerships.forms import CountyDecisionForm, CountyRequestForm, KindForm
 from saferplaces.web.partnerships.models import (
     Invitation,
     Membership,
     PartnerOrganisation,
+    Partnership,
     PartnershipArea,
+    Role,
 )
 from saferplaces.web.performance import selectors as perf_selectors
-from saferplaces.web.views_common import apply_service_errors, page
+from saferplaces.web.views_common import form_view, page
+
+SECTION = "about"
+
+
+def _about_url(p: Partnership) -> str:
+    return reverse("partnerships:about", args=[p.slug])
 
 
 @login_required
@@ -45,6 +58,18 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
+def county_rollup(request: HttpRequest, slug: str) -> HttpResponse:
+    """A county agreement's summary of its districts' plans (county members only)."""
+    p = selectors.partnership_for_user(request.user, slug)
+    if not p.is_county:
+        raise Http404("Only a county agreement has districts")
+    return page(
+        request, "partnerships/county_rollup.html", p, "dashboard",
+        districts=selectors.county_rollup(p),
+    )  # fmt: skip
+
+
+@login_required
 def about(request: HttpRequest, slug: str) -> HttpResponse:
     p = selectors.partnership_for_user(request.user, slug)
     return page(
@@ -55,7 +80,6 @@ def about(request: HttpRequest, slug: str) -> HttpResponse:
         areas=list(p.areas.all()),
         partners=list(p.partners.select_related("organisation")),
         partner_plans=list(selectors.partner_plans(p)),
-        meetings=list(p.meetings.all()[:10]),
         districts=list(p.districts.all()),
     )
 
@@ -74,20 +98,16 @@ def edit(request: HttpRequest, slug: str) -> HttpResponse:
         "description": p.description,
     }
     form = f.PartnershipForm(request.POST or None, initial=initial, partnership=p)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.partnership_update(actor=request.user, partnership=p, **form.to_fields())
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, "Partnership details saved")
-            return redirect("partnerships:about", p.slug)
-    return page(
+    return form_view(
         request,
-        "partnerships/form.html",
+        form,
         p,
-        "about",
-        form=form,
+        save=lambda d: services.partnership_update(
+            actor=request.user, partnership=p, **form.to_fields()
+        ),
+        success="Partnership details saved",
+        next_url=_about_url(p),
+        section=SECTION,
         heading="Change partnership details",
         button="Save details",
     )
@@ -96,21 +116,14 @@ def edit(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def area_new(request: HttpRequest, slug: str) -> HttpResponse:
     p = selectors.partnership_for_user(request.user, slug, perm.EDIT_PARTNERSHIP)
-    form = f.AreaForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.area_add(actor=request.user, partnership=p, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, "Area added")
-            return redirect("partnerships:about", p.slug)
-    return page(
+    return form_view(
         request,
-        "partnerships/form.html",
+        f.AreaForm(request.POST or None),
         p,
-        "about",
-        form=form,
+        save=lambda d: services.area_add(actor=request.user, partnership=p, **d),
+        success="Area added",
+        next_url=_about_url(p),
+        section=SECTION,
         heading="Add an area the partnership covers",
         button="Add area",
     )
@@ -130,29 +143,23 @@ def area_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @login_required
 def partner_new(request: HttpRequest, slug: str) -> HttpResponse:
     p = selectors.partnership_for_user(request.user, slug, perm.EDIT_PARTNERSHIP)
-    form = f.PartnerOrgForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+
+    def save(d: dict[str, Any]) -> PartnerOrganisation:
         org = account_services.organisation_get_or_create(
-            form.cleaned_data["organisation"], form.cleaned_data["kind"], actor=request.user
+            d["organisation"], d["kind"], actor=request.user
         )
-        try:
-            services.partner_add(
-                actor=request.user,
-                partnership=p,
-                organisation=org,
-                is_statutory=form.cleaned_data["is_statutory"],
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, f"{org.name} added to the partnership")
-            return redirect("partnerships:about", p.slug)
-    return page(
+        return services.partner_add(
+            actor=request.user, partnership=p, organisation=org, is_statutory=d["is_statutory"]
+        )
+
+    return form_view(
         request,
-        "partnerships/form.html",
+        f.PartnerOrgForm(request.POST or None),
         p,
-        "about",
-        form=form,
+        save=save,
+        success=lambda partner: f"{partner.organisation.name} added to the partnership",
+        next_url=_about_url(p),
+        section=SECTION,
         heading="Add a member organisation",
         button="Add organisation",
     )
@@ -170,42 +177,16 @@ def partner_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 
 @login_required
-def meeting_new(request: HttpRequest, slug: str) -> HttpResponse:
-    p = selectors.partnership_for_user(request.user, slug, perm.EDIT_PARTNERSHIP)
-    form = f.MeetingForm(
-        request.POST or None, initial={"title": p.board_name or "Partnership board"}
-    )
-    if request.method == "POST" and form.is_valid():
-        services.meeting_create(actor=request.user, partnership=p, **form.cleaned_data)
-        messages.success(
-            request, "Meeting recorded. The dashboard now shows changes since this meeting"
-        )
-        return redirect("partnerships:about", p.slug)
-    return page(
-        request,
-        "partnerships/form.html",
-        p,
-        "about",
-        form=form,
-        heading="Record a board meeting",
-        button="Record meeting",
-    )
-
-
-@login_required
 def partner_plan_new(request: HttpRequest, slug: str) -> HttpResponse:
     p = selectors.partnership_for_user(request.user, slug, perm.EDIT_PARTNERSHIP)
-    form = f.PartnerPlanForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        services.partner_plan_create(actor=request.user, partnership=p, **form.cleaned_data)
-        messages.success(request, "Partner plan added. Priorities can now link to its objectives")
-        return redirect("partnerships:about", p.slug)
-    return page(
+    return form_view(
         request,
-        "partnerships/form.html",
+        f.PartnerPlanForm(request.POST or None),
         p,
-        "about",
-        form=form,
+        save=lambda d: services.partner_plan_create(actor=request.user, partnership=p, **d),
+        success="Partner plan added. Priorities can now link to its objectives",
+        next_url=_about_url(p),
+        section=SECTION,
         heading="Add a partner plan",
         button="Add plan",
     )
@@ -236,45 +217,43 @@ def _invitation_link(request: HttpRequest):  # type: ignore[no-untyped-def]
 def member_new(request: HttpRequest, slug: str) -> HttpResponse:
     p = selectors.partnership_for_user(request.user, slug, perm.MANAGE_PEOPLE)
     form = f.MemberForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        role_name = dict(f.Role.choices)[d["role"]].lower()
-        try:
-            if form.existing is not None:
-                services.membership_add(
-                    actor=request.user, partnership=p, user=form.existing, role=d["role"]
-                )
-                done = f"{form.existing.display_name} added as {role_name}"
-            else:
-                org = (
-                    Organisation.objects.filter(pk=int(d["organisation"])).first()
-                    if d.get("organisation")
-                    else None
-                )
-                services.invitation_create(
-                    actor=request.user,
-                    partnership=p,
-                    email=d["email"],
-                    role=d["role"],
-                    job_title=d["job_title"],
-                    organisation=org,
-                    link_for=_invitation_link(request),
-                )
-                done = (
-                    f"Invitation sent to {d['email'].lower()} to join as {role_name}. "
-                    f"The link works once, for {services.INVITATION_DAYS} days"
-                )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, done)
-            return redirect("partnerships:people", p.slug)
-    return page(
+
+    def save(d: dict[str, Any]) -> str:
+        """Gives someone with an account the role at once, or invites anyone else; returns
+        the message saying which happened."""
+        role_name = dict(Role.choices)[d["role"]].lower()
+        if form.existing is not None:
+            services.membership_add(
+                actor=request.user, partnership=p, user=form.existing, role=d["role"]
+            )
+            return f"{form.existing.display_name} added as {role_name}"
+        org = (
+            Organisation.objects.filter(pk=int(d["organisation"])).first()
+            if d.get("organisation")
+            else None
+        )
+        services.invitation_create(
+            actor=request.user,
+            partnership=p,
+            email=d["email"],
+            role=d["role"],
+            job_title=d["job_title"],
+            organisation=org,
+            link_for=_invitation_link(request),
+        )
+        return (
+            f"Invitation sent to {d['email'].lower()} to join as {role_name}. "
+            f"The link works once, for {services.INVITATION_DAYS} days"
+        )
+
+    return form_view(
         request,
-        "partnerships/form.html",
+        form,
         p,
-        "about",
-        form=form,
+        save=save,
+        success=lambda done: done,
+        next_url=reverse("partnerships:people", args=[p.slug]),
+        section=SECTION,
         heading="Add a person to the partnership",
         button="Add person",
         intro="If they do not have an account yet, they are sent an invitation by email and "
@@ -362,26 +341,20 @@ def member_reactivate(request: HttpRequest, slug: str, user_id: int) -> HttpResp
 @login_required
 def county_request(request: HttpRequest, slug: str) -> HttpResponse:
     p = selectors.partnership_for_user(request.user, slug, perm.REQUEST_COUNTY_LINK)
-    form = CountyRequestForm(request.POST or None, partnership=p)
-    if request.method == "POST" and form.is_valid():
-        try:
-            link = services.county_link_request(
-                actor=request.user, district=p, county=form.chosen()
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(
-                request,
-                f"Request sent. {link.county.name}'s administrator will accept or decline it",
-            )
-            return redirect("partnerships:about", p.slug)
-    return page(
+    form = f.CountyRequestForm(request.POST or None, partnership=p)
+    return form_view(
         request,
-        "partnerships/county_request.html",
+        form,
         p,
-        "about",
-        form=form,
+        save=lambda d: services.county_link_request(
+            actor=request.user, district=p, county=form.chosen()
+        ),
+        success=lambda link: (
+            f"Request sent. {link.county.name}'s administrator will accept or decline it"
+        ),
+        next_url=_about_url(p),
+        template="partnerships/county_request.html",
+        section=SECTION,
         pending=selectors.pending_county_request(p),
     )
 
@@ -420,44 +393,42 @@ def county_requests(request: HttpRequest, slug: str) -> HttpResponse:
 def county_decide(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     p = selectors.partnership_for_user(request.user, slug, perm.DECIDE_COUNTY_LINK)
     link = selectors.county_request(p, pk)
-    form = CountyDecisionForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        accept = form.cleaned_data["decision"] == "accept"
-        try:
-            services.county_link_decide(actor=request.user, link=link, accept=accept)
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(
-                request,
-                f"{link.district.name} is now part of {p.name}"
-                if accept
-                else f"{link.district.name}'s request declined",
-            )
-            return redirect("partnerships:county-requests", p.slug)
-    return page(request, "partnerships/county_decide.html", p, "about", form=form, link=link)
+
+    def save(d: dict[str, Any]) -> bool:
+        accept = d["decision"] == "accept"
+        services.county_link_decide(actor=request.user, link=link, accept=accept)
+        return accept
+
+    return form_view(
+        request,
+        f.CountyDecisionForm(request.POST or None),
+        p,
+        save=save,
+        success=lambda accepted: (
+            f"{link.district.name} is now part of {p.name}"
+            if accepted
+            else f"{link.district.name}'s request declined"
+        ),
+        next_url=reverse("partnerships:county-requests", args=[p.slug]),
+        template="partnerships/county_decide.html",
+        section=SECTION,
+        link=link,
+    )
 
 
 @login_required
 def kind_edit(request: HttpRequest, slug: str) -> HttpResponse:
     p = selectors.partnership_for_user(request.user, slug, perm.CHANGE_KIND)
-    form = KindForm(request.POST or None, initial={"kind": p.kind})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.partnership_change_kind(
-                actor=request.user, partnership=p, kind=form.cleaned_data["kind"]
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, "Type of partnership changed")
-            return redirect("partnerships:about", p.slug)
-    return page(
+    return form_view(
         request,
-        "partnerships/form.html",
+        f.KindForm(request.POST or None, initial={"kind": p.kind}),
         p,
-        "about",
-        form=form,
+        save=lambda d: services.partnership_change_kind(
+            actor=request.user, partnership=p, kind=d["kind"]
+        ),
+        success="Type of partnership changed",
+        next_url=_about_url(p),
+        section=SECTION,
         heading="Change the type of partnership",
         button="Save type",
         intro="Only site administrators can do this. A county agreement's administrator "

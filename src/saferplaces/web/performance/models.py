@@ -15,7 +15,12 @@ from saferplaces.web.plans.models import Priority
 class Indicator(Archivable):
     class Source(models.TextChoices):
         WAREHOUSE = "warehouse", "Police data warehouse (computed each month)"
+        PARTNER = "partner", "Partner measure in the warehouse (computed each period)"
         MANUAL = "manual", "Entered by the owner"
+
+    class PeriodType(models.TextChoices):
+        MONTH = "month", "Monthly"
+        QUARTER = "quarter", "Quarterly"
 
     class Measure(models.TextChoices):
         COUNT = "count", "Number of crimes or incidents"
@@ -39,6 +44,16 @@ class Indicator(Archivable):
     definition = models.TextField(blank=True)
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.MANUAL)
     measure = models.CharField(max_length=10, choices=Measure.choices, blank=True)
+    # A partner measure's id in the warehouse (saferplaces.warehouse.measures); its source,
+    # sharing basis, small-number rule and period type are copied from its definition at each
+    # sync, so pages and exports state them without opening the warehouse.
+    partner_measure = models.CharField(max_length=100, blank=True)
+    measure_source = models.TextField(blank=True)
+    measure_sharing = models.TextField(blank=True)
+    suppress_below = models.PositiveIntegerField(null=True, blank=True)
+    period_type = models.CharField(
+        max_length=10, choices=PeriodType.choices, default=PeriodType.MONTH
+    )
     # data.police.uk category; empty means all crime (excluding ASB).
     category = models.CharField(max_length=60, blank=True)
     # Warehouse area code; empty means the partnership's own area.
@@ -72,18 +87,33 @@ class Indicator(Archivable):
     def is_warehouse(self) -> bool:
         return self.source == self.Source.WAREHOUSE
 
+    @property
+    def is_partner(self) -> bool:
+        return self.source == self.Source.PARTNER
+
+    @property
+    def is_computed(self) -> bool:
+        """Computed from the warehouse (police data or a partner measure), never entered."""
+        return self.source in (self.Source.WAREHOUSE, self.Source.PARTNER)
+
 
 class IndicatorValue(models.Model):
     class Source(models.TextChoices):
         WAREHOUSE = "warehouse", "Warehouse"
+        PARTNER = "partner", "Partner measure"
         MANUAL = "manual", "Entered"
         IMPORT = "import", "Imported"
 
     indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="values")
     period = models.DateField(help_text="First day of the month")
     value = models.FloatField()
+    # The main reference point: the parent area's rate per 1,000 residents in the period.
     reference_value = models.FloatField(null=True, blank=True)
     reference_label = models.CharField(max_length=200, blank=True)
+    # The area's own rate per 1,000 residents (for counts), and every reference point with its
+    # value or the reason there is none (saferplaces.web.integrations.Series.points).
+    rate = models.FloatField(null=True, blank=True)
+    reference_points = models.JSONField(default=list, blank=True)
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.MANUAL)
     note = models.TextField(blank=True)
     entered_by = models.ForeignKey(

@@ -25,6 +25,7 @@ INDICATOR_FIELDS = [
     "definition",
     "source",
     "measure",
+    "partner_measure",
     "category",
     "area_code",
     "owner",
@@ -46,6 +47,17 @@ def _check_indicator(ind: Indicator) -> None:
             errors["measure"] = "Choose what to measure from the warehouse: a count, a rate or harm"
         if ind.category and ind.category not in integrations.warehouse_categories():
             errors["category"] = "Choose a police.uk crime category"
+    elif ind.source == Indicator.Source.PARTNER:
+        ind.measure = Indicator.Measure.COUNT
+        ind.category = ""
+        if not ind.partner_measure:
+            errors["partner_measure"] = "Choose the partner measure from the warehouse"
+        else:
+            known = integrations.partner_measures()
+            if known is not None and ind.partner_measure not in known:
+                errors["partner_measure"] = (
+                    "Choose one of the partner measures loaded into the warehouse"
+                )
     else:
         ind.measure = ind.measure or ""
     if ind.priority_id and ind.priority.partnership_id not in {
@@ -67,6 +79,8 @@ def _check_indicator(ind: Indicator) -> None:
             )
     if errors:
         raise ValidationError(errors)
+    if ind.source != Indicator.Source.PARTNER:
+        ind.partner_measure = ""
     if not ind.unit:
         ind.unit = {
             "count": "crimes",
@@ -142,7 +156,7 @@ def value_set(
     check_current(indicator, field="value")
     if indicator.priority_id:
         check_current(indicator.priority, field="value")
-    if indicator.is_warehouse:
+    if indicator.is_computed:
         raise ValidationError(
             {
                 "value": "This indicator is computed from the warehouse each month and cannot be entered by hand"
@@ -192,7 +206,7 @@ def warehouse_sync(
     if not force and partnerships is None and last is not None and last.stamp == stamp:
         return last
     qs = (
-        Indicator.objects.filter(source=Indicator.Source.WAREHOUSE)
+        Indicator.objects.filter(source__in=[Indicator.Source.WAREHOUSE, Indicator.Source.PARTNER])
         .select_related("partnership")
         .prefetch_related("partnership__areas")
     )
@@ -205,19 +219,28 @@ def warehouse_sync(
     except integrations.WarehouseUnavailable as exc:
         return WarehouseSync.objects.create(stamp="", message=str(exc))
     by_partnership: dict[int, list[Indicator]] = {}
+    # Force coverage, national counts and peer features are read once for every indicator.
+    data = integrations.ReferenceData(con)
     try:
         for ind in indicators:
             codes = (
                 [ind.area_code] if ind.area_code else [a.code for a in ind.partnership.areas.all()]
             )
             try:
-                series = integrations.measure_series(con, codes, ind.measure, ind.category)
+                if ind.is_partner:
+                    series = integrations.partner_series(con, codes, ind.partner_measure, data)
+                else:
+                    series = integrations.measure_series(
+                        con, codes, ind.measure, ind.category, data
+                    )
             except Exception as exc:  # one bad indicator must not stop the rest
                 log.exception("Computing indicator %s failed", ind.pk)
                 notes.append(f"{ind.name}: {integrations.plain_failure(exc)}")
                 continue
             if series.note:
                 notes.append(f"{ind.name}: {series.note}")
+            if series.definition is not None:
+                _copy_definition(ind, series.definition)
             now = timezone.now()
             rows = [
                 IndicatorValue(
@@ -228,7 +251,11 @@ def warehouse_sync(
                     if m in series.reference
                     else None,
                     reference_label=series.reference_label if m in series.reference else "",
-                    source=IndicatorValue.Source.WAREHOUSE,
+                    rate=round(series.rates[m], 4) if m in series.rates else None,
+                    reference_points=series.points.get(m, []),
+                    source=IndicatorValue.Source.PARTNER
+                    if ind.is_partner
+                    else IndicatorValue.Source.WAREHOUSE,
                     entered_at=now,
                 )
                 for m, v in sorted(series.values.items())
@@ -242,6 +269,8 @@ def warehouse_sync(
                         "value",
                         "reference_value",
                         "reference_label",
+                        "rate",
+                        "reference_points",
                         "source",
                         "entered_at",
                     ],
@@ -267,3 +296,80 @@ def warehouse_sync(
             after={"indicators": [i.pk for i in inds], "warehouse": stamp},
         )
     return sync
+
+
+def _copy_definition(ind: Indicator, defn: Any) -> None:
+    """Keeps the partner measure's source, sharing basis, small-number rule and period type on
+    the indicator, as its definition in the warehouse now says."""
+    fields = {
+        "measure_source": defn.source or "",
+        "measure_sharing": defn.licence or "",
+        "suppress_below": int(defn.suppress_below),
+        "period_type": defn.period_type
+        if defn.period_type in Indicator.PeriodType.values
+        else Indicator.PeriodType.MONTH,
+    }
+    if not ind.unit:
+        fields["unit"] = defn.unit or ""
+    if any(getattr(ind, k) != v for k, v in fields.items()):
+        Indicator.objects.filter(pk=ind.pk).update(**fields)
+        for k, v in fields.items():
+            setattr(ind, k, v)
+
+
+def indicator_baseline_like_for_like(
+    *,
+    actor: User | None,
+    indicator: Indicator,
+    start: dt.date,
+    end: dt.date,
+    target_change: float | None = None,
+) -> Indicator:
+    """Sets a police-data indicator's baseline from the like-for-like comparison
+    (:func:`saferplaces.assessment.like_for_like`): the average a month over the baseline months
+    matched to the period's months, never a partial year set against a whole one. With
+    ``target_change`` (-0.05 for 5% fewer) the target and green threshold follow from it.
+    Counts get records a month; rates and harm are left as they are (their baselines are per
+    resident and are set by hand)."""
+    if not indicator.is_warehouse or indicator.measure != Indicator.Measure.COUNT:
+        raise ValidationError(
+            {"baseline_value": "A like-for-like baseline is set only for counts from police data"}
+        )
+    from saferplaces.assessment import like_for_like
+
+    codes = (
+        [indicator.area_code]
+        if indicator.area_code
+        else [a.code for a in indicator.partnership.areas.all()]
+    )
+    if len(codes) != 1:
+        raise ValidationError(
+            {"baseline_value": "A like-for-like baseline needs the indicator's one area"}
+        )
+    con = integrations.connect()
+    try:
+        lfl = like_for_like(codes[0], f"{start:%Y-%m}", f"{end:%Y-%m}", con=con)
+    finally:
+        con.close()
+    if indicator.category == "Anti-social behaviour":
+        block = lfl.asb
+    elif indicator.category:
+        block = lfl.categories.get(indicator.category)
+    else:
+        block = lfl.crime
+    if block is None or block.baseline_per_month is None or not lfl.label:
+        raise ValidationError(
+            {"baseline_value": "There are no matching months to set a like-for-like baseline from"}
+        )
+    base = block.baseline_per_month
+    now_months, _, base_months = lfl.label.partition(" against ")
+    label = f"Average a month, {base_months} (like for like with {now_months})"
+    fields: dict[str, Any] = {
+        "baseline_value": round(base, 2),
+        "baseline_label": label[: Indicator._meta.get_field("baseline_label").max_length],
+    }
+    if target_change is not None:
+        fields["target_value"] = round(base * (1 + target_change), 2)
+        fields["green_at"] = fields["target_value"]
+        fields["red_at"] = round(base * (1 - target_change), 2)
+    return indicator_update(actor=actor, indicator=indicator, **fields)

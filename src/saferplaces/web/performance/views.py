@@ -1,29 +1,37 @@
+"""The performance framework's pages. Every form page is `views_common.form_view`: parse, call
+one service, message, redirect."""
+
 from __future__ import annotations
+
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from saferplaces.web import forms as f
 from saferplaces.web import integrations
 from saferplaces.web import permissions as perm
 from saferplaces.web.partnerships import selectors as p_selectors
+from saferplaces.web.performance import forms as f
 from saferplaces.web.performance import selectors, services
 from saferplaces.web.performance.models import Indicator
 from saferplaces.web.plans import selectors as plan_selectors
 from saferplaces.web.plans.views import archive_confirm, restore_done
-from saferplaces.web.views_common import apply_service_errors, page
+from saferplaces.web.views_common import form_view, page
+
+SECTION = "performance"
 
 
 @login_required
 def indicator_list(request: HttpRequest, slug: str) -> HttpResponse:
     p = p_selectors.partnership_for_user(request.user, slug)
     views = selectors.indicator_views(p)
+    scan = getattr(views, "emerging_scan", None)
     return page(
         request,
         "performance/list.html",
@@ -31,6 +39,7 @@ def indicator_list(request: HttpRequest, slug: str) -> HttpResponse:
         "performance",
         on_priorities=[v for v in views if v.indicator.priority_id],
         beyond=[v for v in views if not v.indicator.priority_id],
+        emerging_statement=scan.statement if scan is not None else "",
         sync=selectors.last_sync(),
         warehouse_loaded=integrations.warehouse_stamp() is not None,
     )
@@ -47,6 +56,7 @@ def _indicator_form(request: HttpRequest, p, instance: Indicator | None = None) 
                 "source",
                 "measure",
                 "category",
+                "partner_measure",
                 "area_code",
                 "unit",
                 "baseline_value",
@@ -65,6 +75,7 @@ def _indicator_form(request: HttpRequest, p, instance: Indicator | None = None) 
         people=p_selectors.partnership_people(p),
         priorities=list(plan_selectors.current_priorities(p)),
         categories=integrations.warehouse_categories(),
+        partner_measures=integrations.partner_measures(),
     )
 
 
@@ -72,22 +83,21 @@ def _indicator_form(request: HttpRequest, p, instance: Indicator | None = None) 
 def indicator_new(request: HttpRequest, slug: str) -> HttpResponse:
     p = p_selectors.partnership_for_user(request.user, slug, perm.EDIT_INDICATORS)
     form = _indicator_form(request, p)
-    if request.method == "POST" and form.is_valid():
-        try:
-            ind = services.indicator_create(actor=request.user, partnership=p, **form.to_fields())
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            if ind.is_warehouse:
-                services.warehouse_sync(partnerships=[p], actor=request.user, force=True)
-            messages.success(request, "Indicator added to the performance framework")
-            return redirect("performance:indicator", p.slug, ind.pk)
-    return page(
+
+    def save(d: dict[str, Any]) -> Indicator:
+        ind = services.indicator_create(actor=request.user, partnership=p, **form.to_fields())
+        if ind.is_computed:  # its figures come from the warehouse: compute them now
+            services.warehouse_sync(partnerships=[p], actor=request.user, force=True)
+        return ind
+
+    return form_view(
         request,
-        "partnerships/form.html",
+        form,
         p,
-        "performance",
-        form=form,
+        save=save,
+        success="Indicator added to the performance framework",
+        next_url=lambda ind: reverse("performance:indicator", args=[p.slug, ind.pk]),
+        section=SECTION,
         heading="Add an indicator",
         button="Add indicator",
     )
@@ -98,22 +108,21 @@ def indicator_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     p = p_selectors.partnership_for_user(request.user, slug, perm.EDIT_INDICATORS)
     ind = _get(p, pk).indicator
     form = _indicator_form(request, p, ind)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.indicator_update(actor=request.user, indicator=ind, **form.to_fields())
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            if ind.is_warehouse:
-                services.warehouse_sync(partnerships=[p], actor=request.user, force=True)
-            messages.success(request, "Indicator saved")
-            return redirect("performance:indicator", p.slug, ind.pk)
-    return page(
+
+    def save(d: dict[str, Any]) -> Indicator:
+        services.indicator_update(actor=request.user, indicator=ind, **form.to_fields())
+        if ind.is_computed:
+            services.warehouse_sync(partnerships=[p], actor=request.user, force=True)
+        return ind
+
+    return form_view(
         request,
-        "partnerships/form.html",
+        form,
         p,
-        "performance",
-        form=form,
+        save=save,
+        success="Indicator saved",
+        next_url=lambda ind: reverse("performance:indicator", args=[p.slug, ind.pk]),
+        section=SECTION,
         heading=f"Change indicator: {ind.name}",
         button="Save indicator",
     )
@@ -135,7 +144,7 @@ def indicator_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     archived_now = ind.is_archived or bool(ind.priority_id and ind.priority.is_archived)
     can_enter = (
         not archived_now
-        and not view.indicator.is_warehouse
+        and not view.indicator.is_computed
         and perm.can(request.user, p, perm.ENTER_VALUE, view.indicator)
     )
     last_month = (timezone.localdate().replace(day=1) - timezone.timedelta(days=1)).strftime(
@@ -152,7 +161,14 @@ def indicator_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         can_enter=can_enter,
         archived_now=archived_now,
         errors=[],
-        rows=[(val, selectors.rag_for(view.indicator, val.value)) for val in reversed(view.values)],
+        rows=[
+            (
+                val,
+                selectors.rag_for(view.indicator, val.value),
+                selectors.reference_lines(view.indicator, val),
+            )
+            for val in reversed(view.values)
+        ],
         warehouse_loaded=integrations.warehouse_stamp() is not None,
     )
 
@@ -164,15 +180,17 @@ def value_new(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if not perm.can(request.user, p, perm.ENTER_VALUE, view.indicator):
         raise PermissionDenied
     form = f.ValueForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.value_set(actor=request.user, indicator=view.indicator, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, f"Value for {form.cleaned_data['period']:%B %Y} saved")
-            return redirect("performance:indicator", p.slug, pk)
-    return page(request, "performance/value_form.html", p, "performance", v=view, form=form)
+    return form_view(
+        request,
+        form,
+        p,
+        save=lambda d: services.value_set(actor=request.user, indicator=view.indicator, **d),
+        success=lambda _: f"Value for {form.cleaned_data['period']:%B %Y} saved",
+        next_url=reverse("performance:indicator", args=[p.slug, pk]),
+        template="performance/value_form.html",
+        section=SECTION,
+        v=view,
+    )
 
 
 @login_required

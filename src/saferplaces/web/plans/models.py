@@ -60,6 +60,14 @@ class Priority(Archivable):
     score = models.FloatField(null=True, blank=True)
     rationale = models.TextField(blank=True)
     position = models.PositiveIntegerField(default=0)
+    # The plan period it belongs to (empty: recorded before periods were, or not yet assigned)
+    # and the priority of the previous period it was carried forward from.
+    plan_period = models.ForeignKey(
+        "PlanPeriod", null=True, blank=True, on_delete=models.PROTECT, related_name="priorities"
+    )
+    carried_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="carried_to"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -89,6 +97,12 @@ class PriorityLocality(Archivable):
     rationale = models.TextField(blank=True)
     source = models.CharField(max_length=12, choices=Source.choices, default=Source.MANUAL)
     score = models.FloatField(null=True, blank=True)
+    plan_period = models.ForeignKey(
+        "PlanPeriod", null=True, blank=True, on_delete=models.PROTECT, related_name="localities"
+    )
+    carried_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="carried_to"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -126,6 +140,10 @@ class Action(Archivable):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.NOT_STARTED)
     rag = models.CharField(max_length=10, choices=Rag.choices, blank=True)
     last_update_at = models.DateTimeField(null=True, blank=True)
+    # The open action of the previous plan period this one carries forward.
+    carried_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="carried_to"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -245,3 +263,83 @@ class Decision(models.Model):
 
     class Meta:
         ordering = ["-decided_on", "-id"]
+
+
+class PlanPeriod(models.Model):
+    """The period a partnership plan covers (e.g. April 2023 to March 2026).
+
+    Periods form a chain: a new one starts from the last (its priorities, localities and open
+    actions are copied forward and the old ones archived with it), so the old period stays
+    readable as it was, never deleted or overwritten. The current period is the one with no
+    successor.
+    """
+
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.PROTECT, related_name="plan_periods"
+    )
+    title = models.CharField(max_length=200)
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    previous = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="next"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-starts_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gt=models.F("starts_on")),
+                name="plans_period_ends_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.starts_on:%B %Y} to {self.ends_on:%B %Y})"
+
+
+class PlanVersion(models.Model):
+    """One version of the plan in a period, and where it has got to: drafted, consulted on,
+    endorsed (by which body, on which date, with the minuted resolution when there is one) and
+    sent to the Police and Crime Commissioner."""
+
+    period = models.ForeignKey(PlanPeriod, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveSmallIntegerField()
+    title = models.CharField(max_length=200)
+    drafted_on = models.DateField()
+    consulted_on = models.DateField(null=True, blank=True)
+    endorsed_on = models.DateField(null=True, blank=True)
+    endorsed_by = models.ForeignKey(
+        "meetings.Body", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    endorsing_resolution = models.ForeignKey(
+        "meetings.Resolution", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    sent_to_pcc_on = models.DateField(null=True, blank=True)
+    notes = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["period", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["period", "number"], name="plans_version_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"Version {self.number}: {self.title}"
+
+    @property
+    def stage(self) -> str:
+        if self.sent_to_pcc_on:
+            return "Sent to the Police and Crime Commissioner"
+        if self.endorsed_on:
+            return "Endorsed"
+        if self.consulted_on:
+            return "Consulted on"
+        return "Draft"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Prefetch, Q, QuerySet
@@ -20,6 +21,8 @@ from saferplaces.web.plans.models import (
     ActionUpdate,
     AssessmentRun,
     Decision,
+    PlanPeriod,
+    PlanVersion,
     Priority,
     PriorityLocality,
     Review,
@@ -90,6 +93,16 @@ def priorities(partnership: Partnership, *, include_archived: bool = False) -> Q
             total_actions=Count("actions", filter=live),
         )
     )
+
+
+def with_coverage(priorities: list[Priority]) -> list[Priority]:
+    """Each priority with what police.uk data holds for its theme, what it cannot show and the
+    partner data that would (:func:`saferplaces.assessment.themes.coverage_for`)."""
+    from saferplaces.assessment.themes import coverage_for
+
+    for p in priorities:
+        p.coverage = coverage_for(p.title)
+    return priorities
 
 
 def county_priorities(partnership: Partnership) -> QuerySet[Priority]:
@@ -326,13 +339,16 @@ class Archived:
 
 
 def archived(partnership: Partnership) -> Archived:
-    """Everything archived in the partnership, newest first, for the Archived page."""
+    """Everything archived in the partnership, newest first, for the Archived page. Records an
+    earlier plan period left when the next one started are read with that period instead (they
+    cannot be restored: their copies are current)."""
     from saferplaces.web.performance.models import Indicator
 
     newest = ("-archived_at", "-id")
     return Archived(
         priorities=list(
             Priority.objects.filter(partnership=partnership, archived_at__isnull=False)
+            .filter(carried_to__isnull=True)
             .select_related("archived_by")
             .annotate(
                 action_count=Count("actions", distinct=True),
@@ -342,12 +358,14 @@ def archived(partnership: Partnership) -> Archived:
         ),
         actions=list(
             Action.objects.filter(priority__partnership=partnership, archived_at__isnull=False)
+            .filter(carried_to__isnull=True, priority__carried_to__isnull=True)
             .select_related("priority", "archived_by", "owner")
             .annotate(update_count=Count("updates"))
             .order_by(*newest)
         ),
         localities=list(
             PriorityLocality.objects.filter(partnership=partnership, archived_at__isnull=False)
+            .filter(carried_to__isnull=True)
             .select_related("archived_by")
             .order_by(*newest)
         ),
@@ -358,3 +376,352 @@ def archived(partnership: Partnership) -> Archived:
             .order_by(*newest)
         ),
     )
+
+
+# Plan periods and versions -----------------------------------------------------------------------
+
+# A period that ends within this many days is flagged, so the next plan is started in time.
+PERIOD_ENDING_DAYS = 90
+
+
+def current_period(partnership: Partnership) -> PlanPeriod | None:
+    """The partnership's current plan period: the one no later period has started from."""
+    return (
+        PlanPeriod.objects.filter(partnership=partnership, next__isnull=True)
+        .order_by("-starts_on", "-id")
+        .first()
+    )
+
+
+def plan_periods(partnership: Partnership) -> list[PlanPeriod]:
+    return list(
+        PlanPeriod.objects.filter(partnership=partnership)
+        .select_related("previous", "next")
+        .prefetch_related(
+            Prefetch(
+                "versions",
+                queryset=PlanVersion.objects.select_related(
+                    "endorsed_by", "endorsing_resolution__item__meeting"
+                ),
+            )
+        )
+    )
+
+
+def plan_period(partnership: Partnership, pk: int) -> PlanPeriod:
+    from django.http import Http404
+
+    for period in plan_periods(partnership):
+        if period.pk == pk:
+            return period
+    raise Http404("No such plan period")
+
+
+@dataclass
+class PeriodContents:
+    """A plan period as it is (current) or as it was left (earlier): its priorities, localities
+    and the actions under them."""
+
+    period: PlanPeriod
+    priorities: list[Priority]
+    localities: list[PriorityLocality]
+    actions: list[Action]
+
+
+def period_contents(period: PlanPeriod) -> PeriodContents:
+    prios = list(
+        Priority.objects.filter(plan_period=period).select_related("lead_officer", "carried_from")
+    )
+    return PeriodContents(
+        period=period,
+        priorities=prios,
+        localities=list(
+            PriorityLocality.objects.filter(plan_period=period).select_related("priority")
+        ),
+        actions=list(
+            Action.objects.filter(priority__plan_period=period)
+            .select_related("priority", "owner")
+            .order_by("priority__position", "priority__title", "due_date", "id")
+        ),
+    )
+
+
+def approved_resolutions(partnership: Partnership) -> QuerySet:
+    """Resolutions of type "approved", which can record a board's endorsement of the plan."""
+    from saferplaces.web.meetings.models import Resolution
+
+    return (
+        # Exempt business is not named on the plan's pages, which every role reads.
+        Resolution.objects.filter(
+            item__meeting__partnership=partnership,
+            kind=Resolution.Kind.APPROVED,
+            item__exempt=False,
+        )
+        .select_related("item__meeting__body")
+        .order_by("-item__meeting__starts_at", "item__number", "letter")
+    )
+
+
+_LATEST_MONTH: dict[str, dt.date | None] = {}
+
+
+def police_data_latest_month() -> dt.date | None:
+    """The latest month of police street-level data in the warehouse (None without one). Read
+    once per state of the warehouse file, not on every page."""
+    from saferplaces.web import integrations
+
+    stamp = integrations.warehouse_stamp()
+    if stamp is None:
+        return None
+    if stamp not in _LATEST_MONTH:
+        _LATEST_MONTH.clear()
+        _LATEST_MONTH[stamp] = _read_latest_month()
+    return _LATEST_MONTH[stamp]
+
+
+def _read_latest_month() -> dt.date | None:
+    from saferplaces.web import integrations
+
+    try:
+        con = integrations.connect()
+    except integrations.WarehouseUnavailable:
+        return None
+    try:
+        row = con.execute(
+            "SELECT max(month) FROM loads WHERE is_current AND kind = 'street'"
+        ).fetchone()
+    except Exception:  # an older warehouse without the view has no answer here
+        return None
+    finally:
+        con.close()
+    if not row or row[0] is None:
+        return None
+    m = row[0]
+    return (m if isinstance(m, dt.date) else dt.date.fromisoformat(str(m)[:10])).replace(day=1)
+
+
+@dataclass
+class PlanWarning:
+    text: str
+    key: str
+
+
+def plan_warnings(
+    partnership: Partnership, *, latest_month: dt.date | bool | None = False
+) -> list[PlanWarning]:
+    """What the dashboard and plan pages warn about: a plan period that has ended or ends soon
+    (so the next one is started, carrying the plan forward, rather than the dates overwritten),
+    and police data older than the staleness limit (SAFERPLACES_STALE_AFTER_DAYS, a quarter)."""
+    out: list[PlanWarning] = []
+    t = today()
+    # The partnership's plan dates are the current period's (starting a period sets them), so
+    # the pages that warn need no further query.
+    end = partnership.plan_end
+    title = partnership.plan_title or "The partnership plan"
+    if end is not None:
+        if end < t:
+            out.append(
+                PlanWarning(
+                    f"The plan period ended on {end:%-d %B %Y}. {title} needs a new plan "
+                    "period: starting one keeps this plan as it was and carries its priorities, "
+                    "localities and open actions forward.",
+                    "period-ended",
+                )
+            )
+        elif (end - t).days <= PERIOD_ENDING_DAYS:
+            out.append(
+                PlanWarning(
+                    f"The plan period ends on {end:%-d %B %Y}, in {(end - t).days} days. "
+                    "Start the next plan period in time for it.",
+                    "period-ending",
+                )
+            )
+    month = police_data_latest_month() if latest_month is False else latest_month
+    if month is not None:
+        # The month's data covers to its last day; it is out of date once that is older than
+        # the staleness limit the work plan uses.
+        month_end = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(
+            days=1
+        )
+        if (t - month_end).days > settings.SAFERPLACES_STALE_AFTER_DAYS:
+            out.append(
+                PlanWarning(
+                    f"The police data is out of date: the latest month loaded is "
+                    f"{month:%B %Y}. Load the newer months before relying on the figures.",
+                    "police-data-stale",
+                )
+            )
+    return out
+
+
+# Suggested priority rating ---------------------------------------------------------------------
+
+
+@dataclass
+class SuggestedRag:
+    """A rating the evidence suggests for a priority not yet rated at a review: shown labelled
+    "Suggested" with its reasons, and never written to the priority (only a review rates)."""
+
+    rag: str  # "red", "amber", "green", or "" when there is not enough to suggest one
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def words(self) -> str:
+        return "; ".join(self.reasons)
+
+
+def _n(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
+def suggest_rag(
+    *, actions: Iterable[tuple[str, bool]], indicators: Iterable[tuple[str, str]]
+) -> SuggestedRag:
+    """The rating a priority's evidence suggests. ``actions`` are its open actions as (RAG,
+    overdue); ``indicators`` its indicators as (name, RAG), unrated ones with RAG "".
+
+    The rule, worst first:
+
+    - red: an indicator is red, or an open action is rated red and is overdue (slipping with
+      no recovery in sight);
+    - amber: an indicator or an action is amber, an action is red but not yet overdue, or an
+      action is overdue;
+    - green: everything rated is green and nothing is overdue;
+    - no suggestion when no indicator has a rating and no open action is rated or overdue.
+    """
+    acts = list(actions)
+    inds = list(indicators)
+    red_ind = [name for name, rag in inds if rag == "red"]
+    amber_ind = [name for name, rag in inds if rag == "amber"]
+    green_ind = [name for name, rag in inds if rag == "green"]
+    red_late = sum(1 for rag, late in acts if rag == "red" and late)
+    red_on_time = sum(1 for rag, late in acts if rag == "red" and not late)
+    amber = sum(1 for rag, _ in acts if rag == "amber")
+    late = sum(1 for _, is_late in acts if is_late)
+    green = sum(1 for rag, _ in acts if rag == "green")
+    reasons: list[str] = []
+    if red_ind or red_late:
+        if red_ind:
+            reasons.append(f"{', '.join(red_ind)} {'is' if len(red_ind) == 1 else 'are'} red")
+        if red_late:
+            reasons.append(
+                _n(red_late, "action rated red is overdue", "actions rated red are overdue")
+            )
+        return SuggestedRag("red", reasons)
+    if amber_ind or amber or red_on_time or late:
+        if amber_ind:
+            reasons.append(f"{', '.join(amber_ind)} {'is' if len(amber_ind) == 1 else 'are'} amber")
+        if red_on_time:
+            reasons.append(_n(red_on_time, "action is rated red", "actions are rated red"))
+        if amber:
+            reasons.append(_n(amber, "action is rated amber", "actions are rated amber"))
+        if late:
+            reasons.append(_n(late, "action is overdue", "actions are overdue"))
+        return SuggestedRag("amber", reasons)
+    if green_ind or green:
+        if green_ind:
+            reasons.append(f"{', '.join(green_ind)} {'is' if len(green_ind) == 1 else 'are'} green")
+        if green:
+            reasons.append(_n(green, "action is rated green", "actions are rated green"))
+        reasons.append("nothing is overdue")
+        return SuggestedRag("green", reasons)
+    return SuggestedRag("", ["no indicator or open action is rated yet"])
+
+
+# Adopting an assessment -----------------------------------------------------------------------
+
+
+def theme_key(title: str) -> str:
+    """The assessment theme a priority title is about (``coverage_for``), or "" if none."""
+    from saferplaces.assessment.themes import coverage_for
+
+    key = coverage_for(title).key
+    return "" if key == "unmatched" else key
+
+
+def adoption_matches(partnership: Partnership, names: Iterable[str]) -> dict[str, Priority | None]:
+    """Each recommended priority name with the current priority it is already in the plan as:
+    the same title, or else the same theme ("Shoplifting" is "Retail crime and shoplifting"),
+    the first such priority in plan order. None: adopting it makes a new priority."""
+    current = list(current_priorities(partnership).order_by("position", "title", "id"))
+    by_title = {p.title.casefold(): p for p in current}
+    by_theme: dict[str, Priority] = {}
+    for p in current:
+        key = theme_key(p.title)
+        if key:
+            by_theme.setdefault(key, p)
+    out: dict[str, Priority | None] = {}
+    for name in names:
+        key = theme_key(name)
+        out[name] = by_title.get(name.casefold()) or (by_theme.get(key) if key else None)
+    return out
+
+
+# A lead officer's actions ----------------------------------------------------------------------
+
+
+def addable_priorities(user: Any, partnership: Partnership) -> list[Priority]:
+    """The current priorities this person may add actions under: all of them for the manager,
+    those they lead for a lead officer (``permissions.ADD_ACTION``), none for anyone else."""
+    from saferplaces.web import permissions
+
+    qs = current_priorities(partnership)
+    if permissions.can(user, partnership, permissions.ADD_ACTION):
+        return list(qs)
+    return [
+        p
+        for p in qs.filter(lead_officer=user)
+        if permissions.can(user, partnership, permissions.ADD_ACTION, p)
+    ]
+
+
+@dataclass
+class MyActions:
+    """One partnership's part of a person's "My actions": the open and closed actions they
+    own, and those under priorities they lead that someone else owns."""
+
+    partnership: Partnership
+    owned: list[Action]
+    led: list[Action]
+    can_add: bool
+
+    @property
+    def sections(self) -> list[tuple[str, list[Action]]]:
+        return [("Actions you own", self.owned), ("Under priorities you lead", self.led)]
+
+
+def my_actions(user: Any) -> list[MyActions]:
+    """Across the person's partnerships (current actions only), in one read of the actions."""
+    from saferplaces.web.partnerships.models import Membership
+
+    memberships = Membership.objects.filter(user=user).select_related("partnership")
+    partnerships = {m.partnership_id: m.partnership for m in memberships}
+    rows = flag_actions(
+        Action.objects.filter(
+            Q(owner=user) | Q(priority__lead_officer=user),
+            priority__partnership_id__in=list(partnerships),
+            archived_at__isnull=True,
+            priority__archived_at__isnull=True,
+        )
+        .select_related("priority", "owner", "owner__organisation")
+        .order_by("priority__partnership__name", "due_date", "id")
+    )
+    led_here = set(
+        Priority.objects.filter(
+            lead_officer=user, partnership_id__in=list(partnerships), archived_at__isnull=True
+        ).values_list("partnership_id", flat=True)
+    )
+    out: dict[int, MyActions] = {}
+    for a in rows:
+        pid = a.priority.partnership_id
+        group = out.setdefault(pid, MyActions(partnerships[pid], [], [], False))
+        (group.owned if a.owner_id == user.pk else group.led).append(a)
+    from saferplaces.web import permissions
+
+    for pid in led_here:
+        out.setdefault(pid, MyActions(partnerships[pid], [], [], False))
+    for pid, group in out.items():
+        group.can_add = permissions.can(user, pid, permissions.ADD_ACTION) or (
+            pid in led_here and permissions.Role.LEAD_OFFICER in permissions.roles_for(user, pid)
+        )
+    return sorted(out.values(), key=lambda g: g.partnership.name)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +20,8 @@ from saferplaces.web.plans.models import (
     ActionUpdate,
     AssessmentRun,
     Decision,
+    PlanPeriod,
+    PlanVersion,
     Priority,
     PriorityLocality,
     Rag,
@@ -95,6 +98,12 @@ def set_archived(
         raise ValidationError(
             f"This {_noun(obj)} is {'already archived' if archived else 'not archived'}"
         )
+    if not archived and hasattr(obj, "carried_to") and obj.carried_to.exists():
+        # An earlier plan period's record: the period stays as it was left.
+        raise ValidationError(
+            f"This {_noun(obj)} belongs to an earlier plan period and was carried into the next "
+            "one, where it is current; it stays here as history"
+        )
     before = snapshot(obj)
     if archived:
         obj.mark_archived(actor)
@@ -132,6 +141,7 @@ def priority_create(
     score = fields.pop("score", None)
     _apply(p, PRIORITY_FIELDS, fields)
     p.source, p.score = source, score
+    p.plan_period = _current_period(partnership)
     _check_period(p.period_start, p.period_end)
     p.full_clean()
     p.save()
@@ -216,6 +226,7 @@ def locality_create(
     score = fields.pop("score", None)
     _apply(loc, LOCALITY_FIELDS, fields)
     loc.score = score
+    loc.plan_period = _current_period(partnership)
     loc.area_codes = clean_area_codes(loc.area_codes or [])
     loc.full_clean()
     loc.save()
@@ -598,8 +609,14 @@ def assessment_adopt(
     decided_on: dt.date,
     decision_maker: str,
     minute: str = "",
+    leads: dict[int, User] | None = None,
 ) -> Decision:
-    """Adopts the chosen recommendations into the plan, recorded as one decision."""
+    """Adopts the chosen recommendations into the plan, recorded as one decision.
+
+    A recommendation already in the plan (the same title, or the same theme: "Shoplifting"
+    is "Retail crime and shoplifting") refreshes that priority's evidence rather than adding
+    a duplicate; a new one becomes a priority led by ``leads[index]``, who must have a role in
+    the partnership."""
     partnership = assessment.partnership
     if assessment.status == AssessmentRun.Status.FAILED:
         raise ValidationError("A failed assessment cannot be adopted")
@@ -614,15 +631,36 @@ def assessment_adopt(
     if unknown:
         raise ValidationError("The choice includes recommendations that are not in this assessment")
     adopted: dict[str, list[dict[str, Any]]] = {"priorities": [], "localities": []}
+    from saferplaces.web.plans.selectors import adoption_matches, theme_key
+
     # Only current priorities: an archived one of the same name stays archived (restore it to
     # bring it back) and the adopted recommendation becomes a new priority.
-    existing = {
-        p.title.casefold(): p for p in partnership.priorities.filter(archived_at__isnull=True)
-    }
-    next_pos = max([p.position for p in existing.values()], default=0) + 1
+    matches = adoption_matches(partnership, [by_p[i].name for i in priority_indexes])
+    leads = leads or {}
+    members = set(partnership.memberships.values_list("user_id", flat=True))
+    bad_leads = [
+        by_p[i].name
+        for i, u in leads.items()
+        if i in by_p and u is not None and u.pk not in members
+    ]
+    if bad_leads:
+        raise ValidationError(
+            {"priorities": f"The lead officer for {bad_leads[0]} has no role in this partnership"}
+        )
+    next_pos = (
+        max(
+            partnership.priorities.filter(archived_at__isnull=True).values_list(
+                "position", flat=True
+            ),
+            default=0,
+        )
+        + 1
+    )
+    made: dict[str, Priority] = {}
     for i in priority_indexes:
         rec = by_p[i]
-        current = existing.get(rec.name.casefold())
+        # Two recommendations of one theme adopted together make one priority, not two.
+        current = matches[rec.name] or made.get(theme_key(rec.name) or rec.name.casefold())
         if current is not None:
             # Already a priority: keep it and refresh the evidence rather than duplicate it.
             priority_update(
@@ -632,7 +670,13 @@ def assessment_adopt(
                 score=rec.score, source=Priority.Source.ASSESSMENT
             )
             adopted["priorities"].append(
-                {"name": rec.name, "score": rec.score, "priority_id": current.pk, "existing": True}
+                {
+                    "name": rec.name,
+                    "score": rec.score,
+                    "priority_id": current.pk,
+                    "existing": True,
+                    "as": current.title,
+                }
             )
         else:
             p = priority_create(
@@ -643,7 +687,9 @@ def assessment_adopt(
                 source=Priority.Source.ASSESSMENT,
                 score=rec.score,
                 position=next_pos,
+                lead_officer=leads.get(i),
             )
+            made[theme_key(rec.name) or rec.name.casefold()] = p
             next_pos += 1
             adopted["priorities"].append(
                 {"name": rec.name, "score": rec.score, "priority_id": p.pk, "existing": False}
@@ -687,3 +733,338 @@ def assessment_adopt(
         summary=f"Adopted {len(adopted['priorities'])} priorities and {len(adopted['localities'])} localities",
     )
     return decision
+
+
+# Plan periods and versions ---------------------------------------------------------------------
+# A plan covers a period (e.g. April 2023 to March 2026). The next period starts from the last:
+# the current priorities, localities and open actions are copied into it and the originals are
+# archived with the old period, which stays readable as it was left. Nothing is overwritten.
+
+
+def _current_period(partnership: Partnership) -> PlanPeriod | None:
+    from saferplaces.web.plans.selectors import current_period
+
+    return current_period(partnership)
+
+
+@transaction.atomic
+def period_record_current(*, actor: User | None, partnership: Partnership) -> PlanPeriod | None:
+    """The current plan period; if none is recorded yet, the one the partnership's plan dates
+    describe, recorded now as its first period holding its current plan (None without dates)."""
+    existing = _current_period(partnership)
+    if existing is not None:
+        return existing
+    if not (partnership.plan_start and partnership.plan_end):
+        return None
+    period = PlanPeriod(
+        partnership=partnership,
+        title=partnership.plan_title or "Partnership plan",
+        starts_on=partnership.plan_start,
+        ends_on=partnership.plan_end,
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    period.full_clean()
+    period.save()
+    record(actor=actor, verb="create", obj=period, partnership=partnership, after=snapshot(period))
+    Priority.objects.filter(
+        partnership=partnership, archived_at__isnull=True, plan_period__isnull=True
+    ).update(plan_period=period)
+    PriorityLocality.objects.filter(
+        partnership=partnership, archived_at__isnull=True, plan_period__isnull=True
+    ).update(plan_period=period)
+    return period
+
+
+@transaction.atomic
+def period_start_next(
+    *,
+    actor: User | None,
+    partnership: Partnership,
+    title: str,
+    starts_on: dt.date,
+    ends_on: dt.date,
+) -> PlanPeriod:
+    """Starts the next plan period from the current one.
+
+    The current priorities (with their links to partner plans), localities and open actions are
+    copied into the new period, each copy pointing at what it was carried from; the originals
+    are archived with the old period, so it can be read as it was left; the partnership's plan
+    title and dates become the new period's. Completed and cancelled actions stay with the old
+    period, and priorities start the new period without a RAG rating (it is set at its first
+    review). Everything is in the audit log.
+    """
+    # One new period at a time per partnership: the row lock orders concurrent requests.
+    partnership = Partnership.objects.select_for_update().get(pk=partnership.pk)
+    errors: dict[str, str] = {}
+    if ends_on <= starts_on:
+        errors["ends_on"] = "The plan period must end after it starts"
+    old = period_record_current(actor=actor, partnership=partnership)
+    if old is not None and starts_on <= old.starts_on:
+        errors["starts_on"] = (
+            f"The new plan period must start after the current one did ({old.starts_on:%-d %B %Y})"
+        )
+    if errors:
+        raise ValidationError(errors)
+    new = PlanPeriod(
+        partnership=partnership,
+        title=title,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        previous=old,
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    new.full_clean()
+    new.save()
+    record(
+        actor=actor,
+        verb="create",
+        obj=new,
+        partnership=partnership,
+        after=snapshot(new),
+        summary=f"New plan period started from {old.title}" if old else "Plan period started",
+    )
+    if old is None:
+        # The partnership's first period (no plan dates recorded before): it holds the current
+        # plan as it is; there is nothing earlier to keep.
+        Priority.objects.filter(partnership=partnership, archived_at__isnull=True).update(
+            plan_period=new
+        )
+        PriorityLocality.objects.filter(partnership=partnership, archived_at__isnull=True).update(
+            plan_period=new
+        )
+        _set_plan_dates(actor=actor, partnership=partnership, period=new)
+        return new
+    summary = f"Carried into the plan period {new.title}"
+    copies: dict[int, Priority] = {}
+    prios = Priority.objects.filter(partnership=partnership, archived_at__isnull=True)
+    for p in prios.prefetch_related("partner_objectives"):
+        if old is not None and p.plan_period_id is None:
+            p.plan_period = old
+            p.save(update_fields=["plan_period"])
+        c = Priority(
+            partnership=partnership,
+            plan_period=new,
+            carried_from=p,
+            period_start=starts_on,
+            period_end=ends_on,
+            source=p.source,
+            score=p.score,
+            **{f: getattr(p, f) for f in PRIORITY_FIELDS if f not in ("period_start", "period_end")},
+        )
+        c.full_clean()
+        c.save()
+        c.partner_objectives.set(p.partner_objectives.all())
+        record(actor=actor, verb="create", obj=c, partnership=partnership, after=snapshot(c),
+               summary=f"Carried forward from {old.title}" if old else "")  # fmt: skip
+        copies[p.pk] = c
+    for loc in PriorityLocality.objects.filter(partnership=partnership, archived_at__isnull=True):
+        if old is not None and loc.plan_period_id is None:
+            loc.plan_period = old
+            loc.save(update_fields=["plan_period"])
+        c = PriorityLocality(
+            partnership=partnership,
+            plan_period=new,
+            carried_from=loc,
+            name=loc.name,
+            area_codes=loc.area_codes,
+            priority_type=loc.priority_type,
+            rationale=loc.rationale,
+            source=loc.source,
+            score=loc.score,
+            priority=copies.get(loc.priority_id),
+        )
+        c.full_clean()
+        c.save()
+        record(actor=actor, verb="create", obj=c, partnership=partnership, after=snapshot(c))
+        set_archived(actor=actor, obj=loc, partnership=partnership, archived=True, summary=summary)
+    open_actions = Action.objects.filter(
+        priority__in=list(copies), archived_at__isnull=True
+    ).exclude(status__in=Action.CLOSED)
+    for a in open_actions:
+        c = Action(
+            priority=copies[a.priority_id],
+            carried_from=a,
+            last_update_at=a.last_update_at,
+            **{f: getattr(a, f) for f in ACTION_FIELDS if f != "priority"},
+        )
+        c.full_clean()
+        c.save()
+        record(actor=actor, verb="create", obj=c, partnership=partnership, after=snapshot(c),
+               summary=f"Carried forward from {old.title}" if old else "")  # fmt: skip
+        set_archived(actor=actor, obj=a, partnership=partnership, archived=True, summary=summary)
+        _follow_carried_action(actor=actor, partnership=partnership, old=a, new=c)
+    # Indicators measure the priority, not one period's record of it: they follow the copy, so
+    # the dashboard and the pack keep showing them against the current priorities.
+    from saferplaces.web.performance.models import Indicator
+
+    for ind in Indicator.objects.filter(priority_id__in=list(copies), archived_at__isnull=True):
+        before_ind = snapshot(ind, ["priority"])
+        ind.priority = copies[ind.priority_id]
+        ind.save(update_fields=["priority"])
+        record(actor=actor, verb="update", obj=ind, partnership=partnership, before=before_ind,
+               after=snapshot(ind, ["priority"]), summary=summary)  # fmt: skip
+    for p in prios.filter(pk__in=list(copies)):
+        set_archived(actor=actor, obj=p, partnership=partnership, archived=True, summary=summary)
+    _set_plan_dates(actor=actor, partnership=partnership, period=new)
+    return new
+
+
+def _set_plan_dates(*, actor: User | None, partnership: Partnership, period: PlanPeriod) -> None:
+    """The partnership's plan title and dates become the period's (the dashboard, the pack and
+    the plan's warnings read them from there)."""
+    fields = ["plan_title", "plan_start", "plan_end"]
+    before = snapshot(partnership, fields)
+    partnership.plan_title = period.title
+    partnership.plan_start, partnership.plan_end = period.starts_on, period.ends_on
+    partnership.save(update_fields=fields)
+    record(
+        actor=actor,
+        verb="update",
+        obj=partnership,
+        partnership=partnership,
+        before=before,
+        after=snapshot(partnership, fields),
+        summary="Plan title and dates set to the new plan period",
+    )
+
+
+def _follow_carried_action(
+    *, actor: User | None, partnership: Partnership, old: Action, new: Action
+) -> None:
+    """A meeting's resolution follows its action into the new period, so the meeting pages and
+    matters arising show the action that is updated and closed from now on (the copy points
+    back at the original through `carried_from`)."""
+    from saferplaces.web.meetings.models import Resolution
+
+    res = Resolution.objects.filter(action=old).first()
+    if res is None:
+        return
+    res.action = new
+    res.save(update_fields=["action"])
+    record(actor=actor, verb="update", obj=res, partnership=partnership,
+           before={"action_id": old.pk}, after={"action_id": new.pk},
+           summary="Its action carried into the new plan period",
+           object_label=f"Resolution {res.letter}) on item {res.item.number}")  # fmt: skip
+
+
+def _check_resolution(
+    period: PlanPeriod, resolution: Any, body: Any
+) -> tuple[Any, Any]:
+    from saferplaces.web.meetings.models import Resolution
+
+    if resolution is None:
+        return resolution, body
+    if resolution.kind != Resolution.Kind.APPROVED or (
+        resolution.item.meeting.partnership_id != period.partnership_id
+    ):
+        raise ValidationError(
+            {"endorsing_resolution": "Choose one of the partnership's resolutions of type approved"}
+        )
+    meeting_body = resolution.item.meeting.body
+    if body is not None and body.pk != meeting_body.pk:
+        raise ValidationError(
+            {"endorsed_by": f"The resolution was made by {meeting_body.name}: choose that body"}
+        )
+    return resolution, meeting_body
+
+
+@transaction.atomic
+def version_create(
+    *,
+    actor: User | None,
+    period: PlanPeriod,
+    title: str,
+    drafted_on: dt.date,
+    notes: str = "",
+) -> PlanVersion:
+    """A new version of the plan in the period, starting as a draft."""
+    n = (period.versions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
+    v = PlanVersion(
+        period=period,
+        number=n,
+        title=title,
+        drafted_on=drafted_on,
+        notes=notes,
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    v.full_clean()
+    v.save()
+    record(actor=actor, verb="create", obj=v, partnership=period.partnership, after=snapshot(v))
+    return v
+
+
+VERSION_STAGE_FIELDS = [
+    "consulted_on",
+    "endorsed_on",
+    "endorsed_by",
+    "endorsing_resolution",
+    "sent_to_pcc_on",
+]
+
+
+@transaction.atomic
+def version_record_stages(
+    *,
+    actor: User | None,
+    version: PlanVersion,
+    consulted_on: dt.date | None = None,
+    endorsed_on: dt.date | None = None,
+    endorsed_by: Any = None,
+    endorsing_resolution: Any = None,
+    sent_to_pcc_on: dt.date | None = None,
+) -> PlanVersion:
+    """Records where the version has got to. A stage once dated keeps its date (it is what
+    happened); empty values leave a stage as it was. Endorsement names the body, and the
+    minuted "approved" resolution when there is one (its meeting gives the body and date)."""
+    v = PlanVersion.objects.select_for_update().get(pk=version.pk)
+    endorsing_resolution, endorsed_by = _check_resolution(
+        v.period, endorsing_resolution, endorsed_by
+    )
+    if endorsing_resolution is not None and endorsed_on is None:
+        endorsed_on = endorsing_resolution.item.meeting.held_on
+    new = {
+        "consulted_on": consulted_on,
+        "endorsed_on": endorsed_on,
+        "endorsed_by": endorsed_by,
+        "endorsing_resolution": endorsing_resolution,
+        "sent_to_pcc_on": sent_to_pcc_on,
+    }
+    errors: dict[str, str] = {}
+    for f, value in new.items():
+        current = getattr(v, f)
+        if value is not None and current is not None and current != value:
+            errors[f] = "Already recorded: a stage once recorded keeps its date and body"
+    if errors:
+        raise ValidationError(errors)
+    before = snapshot(v, VERSION_STAGE_FIELDS)
+    for f, value in new.items():
+        if value is not None:
+            setattr(v, f, value)
+    stages = [
+        ("drafted_on", v.drafted_on),
+        ("consulted_on", v.consulted_on),
+        ("endorsed_on", v.endorsed_on),
+        ("sent_to_pcc_on", v.sent_to_pcc_on),
+    ]
+    dated = [(f, d) for f, d in stages if d is not None]
+    for (_, a), (f, b) in itertools.pairwise(dated):
+        if b < a:
+            errors[f] = "Each stage must come on or after the one before it"
+    if v.endorsed_on and v.endorsed_by is None:
+        errors["endorsed_by"] = "Choose the body that endorsed the plan"
+    if v.sent_to_pcc_on and not v.endorsed_on:
+        errors["sent_to_pcc_on"] = "Record the plan's endorsement before sending it"
+    if errors:
+        raise ValidationError(errors)
+    v.full_clean()
+    v.save(update_fields=VERSION_STAGE_FIELDS)
+    record(
+        actor=actor,
+        verb="update",
+        obj=v,
+        partnership=v.period.partnership,
+        before=before,
+        after=snapshot(v, VERSION_STAGE_FIELDS),
+        summary=f"Plan version {v.number}: {v.stage.lower()}",
+    )
+    return v

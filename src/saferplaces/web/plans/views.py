@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -18,9 +18,16 @@ from saferplaces.web import permissions as perm
 from saferplaces.web.core.text import clean_text
 from saferplaces.web.partnerships import selectors as p_selectors
 from saferplaces.web.partnerships.models import Partnership
+from saferplaces.web.plans import forms as pf
 from saferplaces.web.plans import selectors, services
-from saferplaces.web.plans.models import Action, AssessmentRun, Priority, PriorityLocality
-from saferplaces.web.views_common import apply_service_errors, page
+from saferplaces.web.plans.models import (
+    Action,
+    AssessmentRun,
+    PlanVersion,
+    Priority,
+    PriorityLocality,
+)
+from saferplaces.web.views_common import apply_service_errors, form_view, page
 
 
 @login_required
@@ -32,7 +39,7 @@ def plan(request: HttpRequest, slug: str) -> HttpResponse:
         "plans/plan.html",
         p,
         "plan",
-        priorities=list(selectors.priorities(p)),
+        priorities=selectors.with_coverage(list(selectors.priorities(p))),
         county_priorities=list(selectors.county_priorities(p)),
         localities=locs,
         decisions=list(selectors.decisions(p)[:5]),
@@ -311,6 +318,13 @@ def workplan(request: HttpRequest, slug: str) -> HttpResponse:
     wp = selectors.workplan(p, status=status, only=only, owner_id=request.user.pk if mine else None)
     ctx = {
         "wp": wp,
+        # From the priorities already read: the manager, or the lead of one of them.
+        "can_add_action": perm.can(request.user, p, perm.ADD_ACTION)
+        or any(
+            perm.can(request.user, p, perm.ADD_ACTION, g.priority)
+            for g in wp.groups
+            if g.priority.lead_officer_id == request.user.pk
+        ),
         "status": status,
         "only": only,
         "mine": mine,
@@ -322,7 +336,11 @@ def workplan(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _action_form(
-    request: HttpRequest, p, instance: Action | None = None, priority_id: str = ""
+    request: HttpRequest,
+    p,
+    instance: Action | None = None,
+    priority_id: str = "",
+    priorities: list[Priority] | None = None,
 ) -> f.ActionForm:
     initial: dict = {"status": Action.Status.NOT_STARTED, "priority": priority_id}
     if instance is not None:
@@ -340,17 +358,24 @@ def _action_form(
         request.POST or None,
         initial=initial,
         people=p_selectors.partnership_people(p),
-        priorities=list(selectors.current_priorities(p)),
+        priorities=priorities if priorities is not None else list(selectors.current_priorities(p)),
     )
 
 
 @login_required
 def action_new(request: HttpRequest, slug: str) -> HttpResponse:
-    p = p_selectors.partnership_for_user(request.user, slug, perm.EDIT_WORKPLAN)
-    form = _action_form(request, p, priority_id=request.GET.get("priority", ""))
+    p = p_selectors.partnership_for_user(request.user, slug)
+    # The manager adds under any priority; a lead officer under the priorities they lead.
+    allowed = selectors.addable_priorities(request.user, p)
+    if not allowed:
+        raise PermissionDenied(perm.ADD_ACTION)
+    form = _action_form(
+        request, p, priority_id=request.GET.get("priority", ""), priorities=allowed
+    )
     if request.method == "POST" and form.is_valid():
         fields = form.to_fields()
         priority = fields.pop("priority")
+        perm.require(request.user, p, perm.ADD_ACTION, priority)
         try:
             a = services.action_create(actor=request.user, priority=priority, **fields)
         except ValidationError as exc:
@@ -366,6 +391,17 @@ def action_new(request: HttpRequest, slug: str) -> HttpResponse:
         form=form,
         heading="Add an action",
         button="Add action",
+    )
+
+
+@login_required
+def my_actions(request: HttpRequest) -> HttpResponse:
+    """The actions a person owns, and those under the priorities they lead, in every
+    partnership where they have a role."""
+    return render(
+        request,
+        "plans/my_actions.html",
+        {"groups": selectors.my_actions(request.user), "section": "my-actions"},
     )
 
 
@@ -753,10 +789,12 @@ def assessment_adopt(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     p = p_selectors.partnership_for_user(request.user, slug, perm.ADOPT_ASSESSMENT)
     run = _get_run(p, pk)
     prios, locs, _ = services.read_recommendations(run.result)
-    form = f.AdoptForm(
+    form = pf.AdoptWithLeadsForm(
         request.POST or None,
         priorities=prios,
         localities=locs,
+        people=p_selectors.partnership_people(p),
+        matches=selectors.adoption_matches(p, [r.name for r in prios]),
         initial={
             "decided_on": timezone.localdate(),
             "decision_maker": p.board_name,
@@ -775,6 +813,7 @@ def assessment_adopt(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
                 decided_on=d["decided_on"],
                 decision_maker=d["decision_maker"],
                 minute=d["minute"],
+                leads=form.leads(),
             )
         except ValidationError as exc:
             apply_service_errors(form, exc)
@@ -790,4 +829,94 @@ def assessment_adopt(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         form=form,
         recommended=prios,
         localities=locs,
+    )
+
+
+# Plan periods and versions ---------------------------------------------------------------------
+
+
+@login_required
+def periods(request: HttpRequest, slug: str) -> HttpResponse:
+    p = p_selectors.partnership_for_user(request.user, slug)
+    return page(
+        request,
+        "plans/periods.html",
+        p,
+        "plan",
+        periods=selectors.plan_periods(p),
+        current=selectors.current_period(p),
+    )
+
+
+@login_required
+def period_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    p = p_selectors.partnership_for_user(request.user, slug)
+    return page(
+        request,
+        "plans/period.html",
+        p,
+        "plan",
+        c=selectors.period_contents(selectors.plan_period(p, pk)),
+    )
+
+
+@login_required
+def period_new(request: HttpRequest, slug: str) -> HttpResponse:
+    p = p_selectors.partnership_for_user(request.user, slug, perm.EDIT_PLAN)
+    current = selectors.current_period(p)
+    was = current.title if current else (p.plan_title or "the current plan")
+    return form_view(
+        request,
+        pf.PeriodForm(request.POST or None),
+        p,
+        save=lambda d: services.period_start_next(actor=request.user, partnership=p, **d),
+        success=lambda x: f"{x.title} started. {was} is kept as it was",
+        next_url=lambda x: reverse("plans:period", args=[p.slug, x.pk]),
+        section="plan",
+        heading="Start the next plan period",
+        button="Start the plan period",
+        intro=(
+            f"The current priorities, localities and open actions of {was} are copied into the "
+            "new period. The current plan is kept as it was, to read under Plan periods."
+        ),
+    )
+
+
+@login_required
+def version_new(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    p = p_selectors.partnership_for_user(request.user, slug, perm.EDIT_PLAN)
+    period = selectors.plan_period(p, pk)
+    return form_view(
+        request,
+        pf.VersionForm(request.POST or None),
+        p,
+        save=lambda d: services.version_create(actor=request.user, period=period, **d),
+        success=lambda v: f"Version {v.number} added",
+        next_url=reverse("plans:periods", args=[p.slug]),
+        section="plan",
+        heading=f"Add a version of {period.title}",
+        button="Add version",
+    )
+
+
+@login_required
+def version_stages(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    from saferplaces.web.meetings import selectors as m_selectors
+    p = p_selectors.partnership_for_user(request.user, slug, perm.EDIT_PLAN)
+    version = get_object_or_404(PlanVersion, pk=pk, period__partnership=p)
+    return form_view(
+        request,
+        pf.VersionStagesForm(
+            request.POST or None,
+            bodies=list(m_selectors.bodies(p)),
+            resolutions=list(selectors.approved_resolutions(p)[:100]),
+        ),
+        p,
+        save=lambda d: services.version_record_stages(actor=request.user, version=version, **d),
+        success=lambda v: f"Version {v.number}: {v.stage.lower()}",
+        next_url=reverse("plans:periods", args=[p.slug]),
+        section="plan",
+        heading=f"Where version {version.number} has got to",
+        button="Save",
+        intro=f"{version.period.title}, version {version.number}: {version.title}. Now: {version.stage}.",
     )
