@@ -10,9 +10,9 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from saferplaces.web import forms as f
 from saferplaces.web import pack, transfers
 from saferplaces.web import permissions as perm
+from saferplaces.web.core.forms import ImportForm
 from saferplaces.web.core.models import ImportBatch
 from saferplaces.web.partnerships import selectors as p_selectors
 from saferplaces.web.views_common import page
@@ -71,13 +71,15 @@ def _can_import(user, p, kind: str) -> bool:
 
 @login_required
 def import_start(request: HttpRequest, slug: str) -> HttpResponse:
+    """Not `form_view`: the role check depends on what is imported, the file's errors go beside
+    the file field, and the next page (the preview) is the confirmation, so there is no message."""
     p = p_selectors.partnership_for_user(request.user, slug)
     if not (
         perm.can(request.user, p, perm.IMPORT_ACTIONS)
         or perm.can(request.user, p, perm.IMPORT_VALUES)
     ):
         raise PermissionDenied
-    form = f.ImportForm(request.POST or None, request.FILES or None)
+    form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         kind = form.cleaned_data["kind"]
         if not _can_import(request.user, p, kind):

@@ -220,3 +220,22 @@ class GovukForm(GovukFormMixin, forms.Form):
 
 class GovukModelForm(GovukFormMixin, forms.ModelForm):
     pass
+
+
+# The CSV import of actions or indicator values (web/views_outputs.py): not one app's form.
+class ImportForm(GovukForm):
+    kind = forms.ChoiceField(
+        label="What are you importing?",
+        choices=[("actions", "Actions for the work plan"), ("values", "Indicator values")],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose what you are importing"},
+    )
+    file = forms.FileField(label="CSV file", error_messages={"required": "Choose a CSV file"})
+
+    def clean_file(self) -> Any:
+        f = self.cleaned_data["file"]
+        if not f.name.lower().endswith(".csv"):
+            raise forms.ValidationError("The file must be a CSV")
+        if f.size > 2 * 1024 * 1024:
+            raise forms.ValidationError("The file must be smaller than 2MB")
+        return f

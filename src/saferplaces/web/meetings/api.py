@@ -14,7 +14,7 @@ from django.urls import reverse
 from ninja import Field, Router, Status
 
 from saferplaces.web import permissions as perm
-from saferplaces.web.api import ErrorOut, Id, Schema, Slug
+from saferplaces.web.api_common import ErrorOut, Id, Schema, Slug
 from saferplaces.web.meetings import selectors, services
 from saferplaces.web.meetings.models import (
     AgendaItem,

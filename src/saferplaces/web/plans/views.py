@@ -12,13 +12,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from saferplaces.web import forms as f
 from saferplaces.web import integrations
 from saferplaces.web import permissions as perm
 from saferplaces.web.core.text import clean_text
 from saferplaces.web.partnerships import selectors as p_selectors
 from saferplaces.web.partnerships.models import Partnership
-from saferplaces.web.plans import forms as pf
+from saferplaces.web.plans import forms as f
 from saferplaces.web.plans import selectors, services
 from saferplaces.web.plans.models import (
     Action,
@@ -77,25 +76,19 @@ def _priority_form(request: HttpRequest, p, instance: Priority | None = None) ->
 def priority_new(request: HttpRequest, slug: str) -> HttpResponse:
     p = p_selectors.partnership_for_user(request.user, slug, perm.EDIT_PLAN)
     form = _priority_form(request, p)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.priority_create(
-                actor=request.user,
-                partnership=p,
-                objectives=form.chosen_objectives(),
-                **form.to_fields(),
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, "Priority added to the plan")
-            return redirect("plans:plan", p.slug)
-    return page(
+    return form_view(
         request,
-        "partnerships/form.html",
+        form,
         p,
-        "plan",
-        form=form,
+        save=lambda d: services.priority_create(
+            actor=request.user,
+            partnership=p,
+            objectives=form.chosen_objectives(),
+            **form.to_fields(),
+        ),
+        success="Priority added to the plan",
+        next_url=reverse("plans:plan", args=[p.slug]),
+        section="plan",
         heading="Add a priority",
         button="Add priority",
     )
@@ -106,25 +99,19 @@ def priority_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     p = p_selectors.partnership_for_user(request.user, slug, perm.EDIT_PLAN)
     pr = get_object_or_404(selectors.current_priorities(p), pk=pk)
     form = _priority_form(request, p, pr)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.priority_update(
-                actor=request.user,
-                priority=pr,
-                objectives=form.chosen_objectives(),
-                **form.to_fields(),
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, "Priority saved")
-            return redirect("plans:plan", p.slug)
-    return page(
+    return form_view(
         request,
-        "partnerships/form.html",
+        form,
         p,
-        "plan",
-        form=form,
+        save=lambda d: services.priority_update(
+            actor=request.user,
+            priority=pr,
+            objectives=form.chosen_objectives(),
+            **form.to_fields(),
+        ),
+        success="Priority saved",
+        next_url=reverse("plans:plan", args=[p.slug]),
+        section="plan",
         heading=f"Change priority: {pr.title}",
         button="Save priority",
     )
@@ -247,7 +234,8 @@ def _locality_form(request: HttpRequest, slug: str, pk: int | None) -> HttpRespo
     form = f.LocalityForm(
         request.POST or None, initial=initial, priorities=list(selectors.priorities(p)), wards=wards
     )
-    if request.method == "POST" and form.is_valid():
+
+    def save(_: dict) -> None:
         fields = form.to_fields()
         if loc is None:
             fields["source"] = (
@@ -258,14 +246,15 @@ def _locality_form(request: HttpRequest, slug: str, pk: int | None) -> HttpRespo
             services.locality_create(actor=request.user, partnership=p, **fields)
         else:
             services.locality_update(actor=request.user, locality=loc, **fields)
-        messages.success(request, "Priority locality saved")
-        return redirect("plans:plan", p.slug)
-    return page(
+
+    return form_view(
         request,
-        "partnerships/form.html",
+        form,
         p,
-        "plan",
-        form=form,
+        save=save,
+        success="Priority locality saved",
+        next_url=reverse("plans:plan", args=[p.slug]),
+        section="plan",
         heading="Change priority locality" if loc else "Add a priority locality",
         button="Save locality",
     )
@@ -369,26 +358,22 @@ def action_new(request: HttpRequest, slug: str) -> HttpResponse:
     allowed = selectors.addable_priorities(request.user, p)
     if not allowed:
         raise PermissionDenied(perm.ADD_ACTION)
-    form = _action_form(
-        request, p, priority_id=request.GET.get("priority", ""), priorities=allowed
-    )
-    if request.method == "POST" and form.is_valid():
+    form = _action_form(request, p, priority_id=request.GET.get("priority", ""), priorities=allowed)
+
+    def save(_: dict) -> Action:
         fields = form.to_fields()
         priority = fields.pop("priority")
         perm.require(request.user, p, perm.ADD_ACTION, priority)
-        try:
-            a = services.action_create(actor=request.user, priority=priority, **fields)
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, "Action added to the work plan")
-            return redirect("plans:action", p.slug, a.pk)
-    return page(
+        return services.action_create(actor=request.user, priority=priority, **fields)
+
+    return form_view(
         request,
-        "partnerships/form.html",
+        form,
         p,
-        "workplan",
-        form=form,
+        save=save,
+        success="Action added to the work plan",
+        next_url=lambda a: reverse("plans:action", args=[p.slug, a.pk]),
+        section="workplan",
         heading="Add an action",
         button="Add action",
     )
@@ -462,7 +447,8 @@ def action_restore(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @login_required
 def action_update(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    """A lead officer's (or manager's) progress update. Served as a fragment to htmx."""
+    """A lead officer's (or manager's) progress update. Served as a fragment to htmx.
+    Not `form_view`: it adds no message, as the action page it returns to confirms the update."""
     p = p_selectors.partnership_for_user(request.user, slug)
     a = _get_action(p, pk)
     if not perm.can(request.user, p, perm.UPDATE_ACTION, a):
@@ -484,20 +470,14 @@ def action_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     p = p_selectors.partnership_for_user(request.user, slug, perm.EDIT_WORKPLAN)
     a = _get_action(p, pk)
     form = _action_form(request, p, a)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.action_update(actor=request.user, action=a, **form.to_fields())
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, "Action saved")
-            return redirect("plans:action", p.slug, a.pk)
-    return page(
+    return form_view(
         request,
-        "partnerships/form.html",
+        form,
         p,
-        "workplan",
-        form=form,
+        save=lambda d: services.action_update(actor=request.user, action=a, **form.to_fields()),
+        success="Action saved",
+        next_url=reverse("plans:action", args=[p.slug, a.pk]),
+        section="workplan",
         heading=f"Change action: {a.title}",
         button="Save action",
     )
@@ -530,6 +510,8 @@ def _review_comment(
 
 @login_required
 def review_new(request: HttpRequest, slug: str) -> HttpResponse:
+    # Not `form_view`: the review form and a status, RAG and comment for every priority and
+    # action, read outside the form, all checked before the one service call.
     p = p_selectors.partnership_for_user(request.user, slug, perm.RECORD_REVIEW)
     groups = selectors.review_walk(p)
     today = timezone.localdate()
@@ -789,7 +771,7 @@ def assessment_adopt(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     p = p_selectors.partnership_for_user(request.user, slug, perm.ADOPT_ASSESSMENT)
     run = _get_run(p, pk)
     prios, locs, _ = services.read_recommendations(run.result)
-    form = pf.AdoptWithLeadsForm(
+    form = f.AdoptWithLeadsForm(
         request.POST or None,
         priorities=prios,
         localities=locs,
@@ -802,31 +784,25 @@ def assessment_adopt(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "localities": [str(r.index) for r in locs if r.recommended],
         },
     )
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            services.assessment_adopt(
-                actor=request.user,
-                assessment=run,
-                priority_indexes=[int(i) for i in d["priorities"]],
-                locality_indexes=[int(i) for i in d["localities"]],
-                decided_on=d["decided_on"],
-                decision_maker=d["decision_maker"],
-                minute=d["minute"],
-                leads=form.leads(),
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, "The decision is recorded and the plan updated")
-            return redirect("plans:plan", p.slug)
-    return page(
+    return form_view(
         request,
-        "plans/adopt.html",
+        form,
         p,
-        "assessments",
+        save=lambda d: services.assessment_adopt(
+            actor=request.user,
+            assessment=run,
+            priority_indexes=[int(i) for i in d["priorities"]],
+            locality_indexes=[int(i) for i in d["localities"]],
+            decided_on=d["decided_on"],
+            decision_maker=d["decision_maker"],
+            minute=d["minute"],
+            leads=form.leads(),
+        ),
+        success="The decision is recorded and the plan updated",
+        next_url=reverse("plans:plan", args=[p.slug]),
+        template="plans/adopt.html",
+        section="assessments",
         run=run,
-        form=form,
         recommended=prios,
         localities=locs,
     )
@@ -867,7 +843,7 @@ def period_new(request: HttpRequest, slug: str) -> HttpResponse:
     was = current.title if current else (p.plan_title or "the current plan")
     return form_view(
         request,
-        pf.PeriodForm(request.POST or None),
+        f.PeriodForm(request.POST or None),
         p,
         save=lambda d: services.period_start_next(actor=request.user, partnership=p, **d),
         success=lambda x: f"{x.title} started. {was} is kept as it was",
@@ -888,7 +864,7 @@ def version_new(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     period = selectors.plan_period(p, pk)
     return form_view(
         request,
-        pf.VersionForm(request.POST or None),
+        f.VersionForm(request.POST or None),
         p,
         save=lambda d: services.version_create(actor=request.user, period=period, **d),
         success=lambda v: f"Version {v.number} added",
@@ -902,11 +878,12 @@ def version_new(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @login_required
 def version_stages(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     from saferplaces.web.meetings import selectors as m_selectors
+
     p = p_selectors.partnership_for_user(request.user, slug, perm.EDIT_PLAN)
     version = get_object_or_404(PlanVersion, pk=pk, period__partnership=p)
     return form_view(
         request,
-        pf.VersionStagesForm(
+        f.VersionStagesForm(
             request.POST or None,
             bodies=list(m_selectors.bodies(p)),
             resolutions=list(selectors.approved_resolutions(p)[:100]),
