@@ -7,6 +7,7 @@ overwrite the old one". The world's plan runs from April 2023 to March 2026.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -196,6 +197,29 @@ def test_start_the_next_period_through_the_page(world, client_for):
     assert r.status_code == 302 and r["Location"] == f"{B}/plan/periods/{new.pk}/"
     bad = c.post(f"{B}/plan/periods/new/", {"title": "Again", "starts_on_0": "1"})
     assert "Enter the last day" in bad.content.decode()
+
+
+def test_plan_dates_cannot_be_changed_around_a_recorded_period(world, client_for):
+    p, mgr = world.partnership, world.users["manager"]
+    period = services.period_record_current(actor=mgr, partnership=p)
+    with pytest.raises(ValidationError) as exc:
+        ps.partnership_update(actor=mgr, partnership=p, plan_end=dt.date(2027, 3, 31))
+    assert "Start the next plan period" in exc.value.message_dict["plan_end"][0]
+    r = client_for(mgr).post(
+        f"{B}/about/edit/",
+        {"name": p.name, "plan_title": p.plan_title,
+         "plan_start_0": "1", "plan_start_1": "4", "plan_start_2": "2024",
+         "plan_end_0": "31", "plan_end_1": "3", "plan_end_2": "2026"},
+    )  # fmt: skip
+    summary = re.search(r'govuk-error-summary__list">(.*?)</ul>', r.content.decode(), re.S)
+    assert summary and "Start the next plan period" in summary.group(1)
+    p.refresh_from_db()
+    assert (period.starts_on, period.ends_on) == (dt.date(2023, 4, 1), dt.date(2026, 3, 31))
+    assert (p.plan_start, p.plan_end) == (period.starts_on, period.ends_on)
+    # The unchanged dates come back with every save of the form: the rest still saves.
+    ps.partnership_update(actor=mgr, partnership=p, name="Borough CSP", plan_end=p.plan_end)
+    p.refresh_from_db()
+    assert p.name == "Borough CSP"
 
 
 # Versions ----------------------------------------------------------------------------------------

@@ -83,9 +83,26 @@ def partnership_create(
     return p
 
 
+def _check_plan_dates(partnership: Partnership, fields: dict[str, Any]) -> None:
+    """Once a plan period is recorded, the plan dates are the current period's: changing them
+    here would make the partnership and its period disagree, so a new plan starts a new period
+    (plans.services.period_start_next), which sets the dates and keeps the old period."""
+    from saferplaces.web.plans.models import PlanPeriod  # plans depends on partnerships
+
+    changed = [k for k in ("plan_start", "plan_end") if k in fields]
+    changed = [k for k in changed if fields[k] != getattr(partnership, k)]
+    if changed and PlanPeriod.objects.filter(partnership=partnership).exists():
+        message = (
+            "The plan dates are the current plan period's and cannot be changed here. "
+            "For a new plan, use “Start the next plan period” on the plan periods page"
+        )
+        raise ValidationError({k: message for k in changed})
+
+
 @transaction.atomic
 def partnership_update(*, actor: User, partnership: Partnership, **fields: Any) -> Partnership:
     before = snapshot(partnership)
+    _check_plan_dates(partnership, fields)
     for k, v in fields.items():
         if (k == "kind" and v == partnership.kind) or (k == "county" and v == partnership.county):
             continue  # an unchanged value, e.g. from an older form or API client
