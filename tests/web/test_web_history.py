@@ -471,3 +471,114 @@ def test_selectors_default_to_current_and_include_archived_for_history(world):
     assert [x.title for x in gone.priorities] == ["Priority 2"]
     with pytest.raises(ValidationError, match="already archived"):
         plan.priority_archive(actor=m, priority=Priority.objects.get(pk=w.priorities[1].pk))
+
+
+# Priority <-> partner objective links ------------------------------------------------------------
+
+
+def _linked_objective(w):
+    """A partner plan with one objective that the first priority is recorded as linking to."""
+    from saferplaces.web.partnerships.models import PartnerObjective, PartnerPlan
+
+    pp = PartnerPlan.objects.create(
+        partnership=w.partnership, title="Police and Crime Plan", owner="Office of the PCC"
+    )
+    obj = PartnerObjective.objects.create(plan=pp, title="Reduce violence", position=0)
+    pr = w.priorities[0]
+    plan.priority_update(actor=w.users["manager"], priority=pr, objectives=[obj])
+    assert list(pr.partner_objectives.all()) == [obj]
+    return pp, obj, pr
+
+
+def test_deleting_a_partner_objective_keeps_the_priority_links(world):
+    """The links a priority records to partner objectives were an auto-created table whose keys
+    cascaded, so deleting an objective (or its plan) silently removed them."""
+    _pp, obj, pr = _linked_objective(world)
+    with pytest.raises(ProtectedError):
+        obj.delete()
+    with pytest.raises(ProtectedError):
+        type(obj).objects.filter(pk=obj.pk).delete()
+    _db_refuses_delete("partnerships_partnerobjective", obj.pk)
+    assert list(pr.partner_objectives.all()) == [obj]
+
+
+def test_deleting_a_partner_plan_keeps_its_objectives_and_links(world):
+    pp, obj, pr = _linked_objective(world)
+    with pytest.raises(ProtectedError):
+        pp.delete()
+    with pytest.raises(ProtectedError):
+        type(pp).objects.filter(pk=pp.pk).delete()
+    _db_refuses_delete("partnerships_partnerplan", pp.pk)
+    assert list(pr.partner_objectives.all()) == [obj]
+    assert list(pp.objectives.all()) == [obj]
+
+
+def test_objective_links_and_partner_objectives_are_protected():
+    """The through table is a model of its own, so the walk above checks it; these two links
+    sit outside the apps it walks."""
+    from django.db import models
+
+    from saferplaces.web.partnerships.models import PartnerObjective
+
+    through = Priority._meta.get_field("partner_objectives").remote_field.through
+    assert not through._meta.auto_created
+    assert through._meta.db_table == "plans_priority_partner_objectives"
+    for name in ("priority", "objective"):
+        assert through._meta.get_field(name).remote_field.on_delete is models.PROTECT
+    assert PartnerObjective._meta.get_field("plan").remote_field.on_delete is models.PROTECT
+
+
+def _links_recorded_before_the_migration_survive_it() -> None:
+    """The move to an explicit through model changes Django's state only: a link written to
+    the auto-created table before the migration is there, through the new model, after it."""
+    from django.db.migrations.executor import MigrationExecutor
+    from sp_web_fixtures import make_world
+
+    from saferplaces.web.partnerships.models import PartnerObjective
+    from saferplaces.web.plans.models import PriorityObjective
+
+    w = make_world()
+    before = [("plans", "0003_plan_periods"), ("partnerships", "0003_record_existing_county_links")]
+    after = [("plans", "0004_protect_objective_links")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    try:
+        old = MigrationExecutor(connection).loader.project_state(before).apps
+        pp = old.get_model("partnerships", "PartnerPlan").objects.create(
+            partnership_id=w.partnership.pk, title="Police and Crime Plan"
+        )
+        obj = old.get_model("partnerships", "PartnerObjective").objects.create(
+            plan=pp, title="Reduce violence"
+        )
+        old.get_model("plans", "Priority").objects.get(
+            pk=w.priorities[0].pk
+        ).partner_objectives.add(obj)
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(executor.loader.graph.leaf_nodes())
+    assert after[0] in MigrationExecutor(connection).loader.applied_migrations
+    link = PriorityObjective.objects.get()
+    assert (link.priority_id, link.objective_id) == (w.priorities[0].pk, obj.pk)
+    assert list(Priority.objects.get(pk=w.priorities[0].pk).partner_objectives.all()) == [
+        PartnerObjective.objects.get(pk=obj.pk)
+    ]
+    with pytest.raises(ProtectedError):
+        PartnerObjective.objects.get(pk=obj.pk).delete()
+
+
+@pytest.mark.skipif(
+    connection.vendor != "sqlite",
+    reason="SQLite's schema editor cannot run inside the test's transaction",
+)
+def test_links_recorded_before_the_migration_survive_it_sqlite(transactional_db):
+    _links_recorded_before_the_migration_survive_it()
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="PostgreSQL refuses the runner's TRUNCATE, so this runs inside the test transaction",
+)
+def test_links_recorded_before_the_migration_survive_it_postgresql():
+    # Migrating inside the test's transaction: the rollback undoes the migration records too.
+    _links_recorded_before_the_migration_survive_it()

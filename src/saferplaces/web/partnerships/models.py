@@ -258,7 +258,8 @@ class PartnerPlan(models.Model):
 
 
 class PartnerObjective(models.Model):
-    plan = models.ForeignKey(PartnerPlan, on_delete=models.CASCADE, related_name="objectives")
+    # PROTECT: priorities record links to objectives; deleting a plan must not take them.
+    plan = models.ForeignKey(PartnerPlan, on_delete=models.PROTECT, related_name="objectives")
     title = models.CharField(max_length=300)
     position = models.PositiveIntegerField(default=0)
 

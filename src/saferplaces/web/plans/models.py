@@ -52,7 +52,7 @@ class Priority(Archivable):
         Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     partner_objectives = models.ManyToManyField(
-        PartnerObjective, blank=True, related_name="priorities"
+        PartnerObjective, blank=True, related_name="priorities", through="PriorityObjective"
     )
     rag = models.CharField(max_length=10, choices=Rag.choices, blank=True)
     rag_set_at = models.DateTimeField(null=True, blank=True)
@@ -76,6 +76,34 @@ class Priority(Archivable):
 
     def __str__(self) -> str:
         return self.title
+
+
+class PriorityObjective(models.Model):
+    """A priority's recorded link to a partner plan's objective.
+
+    An explicit model (on the table Django auto-created before) so both keys can be PROTECT:
+    the auto-created table's keys cascaded, and deleting an objective silently removed links.
+    """
+
+    # The auto-created table's key was a plain integer, not the project's BigAutoField.
+    id = models.AutoField(primary_key=True)
+    priority = models.ForeignKey(Priority, on_delete=models.PROTECT, related_name="+")
+    objective = models.ForeignKey(
+        PartnerObjective,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_column="partnerobjective_id",
+    )
+
+    class Meta:
+        # The auto-created table, its columns and its unique index as they were: no data moves.
+        # unique_together (not a named constraint) because that is what the index was created
+        # from, so its generated name still matches.
+        db_table = "plans_priority_partner_objectives"
+        unique_together = [("priority", "objective")]
+
+    def __str__(self) -> str:
+        return f"{self.priority} - {self.objective}"
 
 
 class PriorityLocality(Archivable):
