@@ -162,7 +162,7 @@ def county_rollup(county: Partnership) -> list[DistrictSummary]:
     for d in county.districts.order_by("name"):
         counts = plan_selectors.current_actions(d).aggregate(
             open=Count("pk", filter=~Q(status__in=Action.CLOSED)),
-            overdue=Count("pk", filter=~Q(status__in=Action.CLOSED) & Q(due_date__lt=today)),
+            overdue=Count("pk", filter=plan_selectors.overdue_q(today)),
             done=Count("pk", filter=Q(status=Action.Status.COMPLETE)),
         )
         rag = {"red": 0, "amber": 0, "green": 0, "none": 0}

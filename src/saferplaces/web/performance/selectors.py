@@ -493,8 +493,7 @@ def since_last_meeting(
     if overdue is None:
         overdue = list(
             plan_selectors.current_actions(partnership)
-            .exclude(status__in=Action.CLOSED)
-            .filter(due_date__lt=plan_selectors.today(), due_date__gte=since_day)
+            .filter(plan_selectors.overdue_q(plan_selectors.today()), due_date__gte=since_day)
         )
     for a in overdue:
         if a.due_date is not None and a.due_date >= since_day:
@@ -641,8 +640,7 @@ def dashboard(partnership: Partnership) -> Dashboard:
             a
             for a in plan_selectors.flag_actions(
                 plan_selectors.actions(partnership)
-                .exclude(status__in=Action.CLOSED)
-                .filter(due_date__lt=t)
+                .filter(plan_selectors.overdue_q(t))
                 .order_by("due_date", "id")
             )
             if a.overdue

@@ -43,6 +43,11 @@ def is_overdue(is_open: bool, due_date: dt.date | None, t: dt.date) -> bool:
     return bool(is_open and due_date and due_date < t)
 
 
+def overdue_q(t: dt.date) -> Q:
+    """`is_overdue` as a query filter on actions, for counts and lists read in SQL."""
+    return ~Q(status__in=Action.CLOSED) & Q(due_date__lt=t)
+
+
 def is_stale(
     is_open: bool,
     last_update_at: dt.datetime | None,
