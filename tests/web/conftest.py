@@ -15,6 +15,10 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "saferplaces.web.settings")
 os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-not-for-production-0123456789")
 _TMP = Path(tempfile.mkdtemp(prefix="saferplaces-web-tests-"))
 os.environ.setdefault("SAFERPLACES_WAREHOUSE", str(_TMP / "no-warehouse.duckdb"))
+# A fixed key for statutory review case fields, so no test writes one into a home folder.
+os.environ.setdefault("SAFERPLACES_FIELD_KEY", "dGVzdHMtb25seS1maWVsZC1rZXktMDEyMzQ1Njc4OTA=")
+# Background jobs run in the request that queues them (the jobs tests start real workers).
+os.environ.setdefault("SAFERPLACES_JOBS_INLINE", "1")
 
 import django  # noqa: E402
 

@@ -442,6 +442,7 @@ def test_run_without_engine_shows_clear_message(world, client_for, monkeypatch):
             "end_1": "12",
             "end_2": "2025",
         },
+        follow=True,  # to the background job's page, which gives the reason
     )
     assert "assessment engine is not installed" in r.content.decode()
 

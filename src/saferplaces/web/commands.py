@@ -4,6 +4,7 @@
     load_demo(workspace)           demo partnerships and people; prints how to sign in
     createuser(email, ...)         a person (optionally a site administrator)
     refresh_indicators(workspace)  recompute warehouse-sourced indicator values now
+    job_worker(workspace, processes)  background-job workers (django-q2) until stopped
 
 Each sets up Django itself, so the CLI needs no knowledge of Django.
 """
@@ -171,6 +172,46 @@ def worker(host: str, port: int, threads: int, workspace: str, ready_fd: int | N
     _waitress(sock, threads)
 
 
+def job_worker(
+    workspace: str | os.PathLike[str] | None = None,
+    processes: int = 1,
+    parent_pid: int | None = None,
+) -> None:
+    """Runs background jobs (saferplaces.web.jobs) in ``processes`` processes until stopped."""
+    os.environ["SAFERPLACES_JOBS_PROCESSES"] = str(max(1, processes))
+    setup(workspace)
+    migrate()
+    from saferplaces.web.jobs.engine import run_worker
+
+    run_worker(processes, parent_pid=parent_pid)
+
+
+def _start_job_worker(home: str) -> subprocess.Popen:
+    """One background-job worker beside `serve` (its own process group, so it stops whole)."""
+    code = (
+        f"from saferplaces.web.commands import job_worker; job_worker({home!r}, 1, {os.getpid()})"
+    )
+    return subprocess.Popen(
+        [sys.executable, "-c", code],
+        env={**os.environ, "SAFERPLACES_HOME": home},
+        start_new_session=True,
+    )
+
+
+def _stop_job_worker(proc: subprocess.Popen, timeout: float = 10.0) -> None:
+    # A job cut short here is delivered again by the next worker (its attempt is counted).
+    for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 5.0)):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(timeout=wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
 def _wait_for_workers(ready_fd: int, count: int, timeout: float) -> None:
     """Until ``count`` workers have said they listen, or all have exited, or the timeout."""
     import select
@@ -225,6 +266,12 @@ def serve(
     print(f"Safer Places workspace: {url}", flush=True)
     print(f"Records: {db['NAME']} ({db['ENGINE'].rsplit('.', 1)[-1]})", flush=True)
     children: list[subprocess.Popen] = []
+    # Background jobs: one worker beside the server, so the demo needs no other command.
+    jobs = (
+        None
+        if settings.SAFERPLACES_JOBS_INLINE
+        else _start_job_worker(str(settings.WORKSPACE.home))
+    )
     if threading.current_thread() is threading.main_thread():
         # `kill` (SIGTERM) ends the server as Ctrl+C does, so the worker processes stop too.
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
@@ -264,6 +311,8 @@ def serve(
         _waitress(sock, threads)
     finally:
         stop.set()
+        if jobs is not None:
+            _stop_job_worker(jobs)
         for child in children:
             child.terminate()
         for child in children:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -150,6 +153,16 @@ def import_confirm(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         )
         messages.success(request, "Import discarded. Nothing was saved")
         return redirect("outputs:import", p.slug)
+    if (
+        batch.status == ImportBatch.Status.PENDING
+        and len(json.dumps(batch.rows)) > settings.SAFERPLACES_JOBS_IMPORT_BYTES
+    ):
+        # A large file is saved by a background job; its page shows how far it got.
+        from saferplaces.web.jobs.services import enqueue
+
+        params = {"batch_id": batch.pk, "user_id": request.user.pk}
+        job = enqueue("import", params=params, partnership=p, requested_by=request.user)
+        return redirect("jobs:detail", p.slug, job.pk)
     try:
         n = transfers.batch_apply(actor=request.user, batch=batch)
     except transfers.ImportFileError as exc:

@@ -627,42 +627,11 @@ def assessment_run(request: HttpRequest, slug: str) -> HttpResponse:
     form = f.AssessmentRunForm(request.POST, areas=areas)
     engine_error = ""
     if form.is_valid():
-        d = form.cleaned_data
-        try:
-            out = integrations.run_assessment(
-                d["area_code"], d["start"], d["end"], allow_gaps=d["allow_gaps"]
-            )
-        except integrations.AssessmentEngineMissing as exc:
-            engine_error = str(exc)
-        except Exception as exc:  # recorded and shown on the run's page, never a 500
-            reason = (
-                str(exc)
-                if isinstance(exc, integrations.AssessmentFailed)
-                else f"{type(exc).__name__}: {exc}"
-            )
-            run = services.assessment_store(
-                actor=request.user,
-                partnership=p,
-                area_code=d["area_code"],
-                start=d["start"],
-                end=d["end"],
-                result=None,
-                error=reason,
-            )
-            messages.error(request, "The assessment did not finish. The reason is shown below")
-            return redirect("plans:assessment", p.slug, run.pk)
-        else:
-            run = services.assessment_store(
-                actor=request.user,
-                partnership=p,
-                area_code=d["area_code"],
-                start=d["start"],
-                end=d["end"],
-                result=out.result,
-                report_html=out.report_html,
-            )
-            messages.success(request, "Assessment complete")
-            return redirect("plans:assessment", p.slug, run.pk)
+        # A background job (saferplaces.web.jobs) runs and stores it; its page shows progress.
+        from saferplaces.web.jobs.views import start_assessment
+
+        job = start_assessment(request, p, form.cleaned_data)
+        return redirect("jobs:detail", p.slug, job.pk)
     return page(
         request,
         "plans/assessments.html",
