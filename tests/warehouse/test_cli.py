@@ -113,3 +113,32 @@ def test_locality_commands_and_areas(workspace, tmp_path):
 def test_status_without_a_warehouse_says_what_to_do(tmp_path):
     result = run(tmp_path / "empty", "status")
     assert result.exit_code == 1 and "No warehouse" in result.output
+
+
+def test_a_load_by_hand_is_published_to_the_web_pages_read_copy(workspace):
+    """Once the web reads a published copy, `load police` publishes to it as well."""
+    import duckdb
+
+    from saferplaces.warehouse.refresh import read_copy_path
+
+    jan, feb = (str(STAFFS / f"2025-0{m}-staffordshire-street.csv.gz") for m in (1, 2))
+    assert run(workspace, "load", "police", jan).exit_code == 0
+    copy = read_copy_path(workspace / "warehouse.duckdb")
+    assert not copy.exists()  # no copy until someone publishes one
+    result = run(workspace, "refresh", "--publish-only")
+    assert result.exit_code == 0, result.output
+
+    def count() -> int:
+        con = duckdb.connect(str(copy), read_only=True)
+        try:
+            return con.execute("SELECT count(*) FROM crimes").fetchone()[0]
+        finally:
+            con.close()
+
+    assert count() == 7522
+    assert run(workspace, "load", "police", feb).exit_code == 0
+    assert count() == 7522 + 6885
+    # A read-only command publishes nothing and leaves the copy as it was.
+    mtime = copy.stat().st_mtime_ns
+    assert run(workspace, "status").exit_code == 0
+    assert copy.stat().st_mtime_ns == mtime

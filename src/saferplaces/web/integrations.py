@@ -104,7 +104,12 @@ def _to_dict(obj: Any) -> dict[str, Any]:
 
 
 def run_assessment(
-    area_code: str, start: dt.date, end: dt.date, *, allow_gaps: bool = False
+    area_code: str,
+    start: dt.date,
+    end: dt.date,
+    *,
+    allow_gaps: bool = False,
+    priority_inputs: Path | None = None,
 ) -> AssessmentOutput:
     """Runs the strategic assessment for one area and period, and renders its report.
 
@@ -112,7 +117,8 @@ def run_assessment(
     connection to the workspace warehouse (older engines offering ``run_assessment`` or ``run``
     are called as ``fn(area_code, start, end)``). The result is the assessment JSON, whose
     ``recommended_priorities`` and ``priority_localities`` the adoption service reads. The HTML
-    report comes from ``saferplaces.reports`` when that is installed.
+    report comes from ``saferplaces.reports`` when that is installed. ``priority_inputs`` is
+    the engine's priority-inputs file (e.g. public concern from a consultation).
     """
     try:
         engine = importlib.import_module("saferplaces.assessment")
@@ -129,9 +135,11 @@ def run_assessment(
         if callable(assess):
             con = connect()
             try:
+                extra = {"priority_inputs": priority_inputs} if priority_inputs else {}
                 raw = assess(
-                    area_code, f"{start:%Y-%m}", f"{end:%Y-%m}", con=con, allow_gaps=allow_gaps
-                )
+                    area_code, f"{start:%Y-%m}", f"{end:%Y-%m}", con=con, allow_gaps=allow_gaps,
+                    **extra,
+                )  # fmt: skip
             finally:
                 con.close()
         else:
@@ -225,12 +233,23 @@ def _render(engine: Any, raw: Any, result: dict[str, Any]) -> str:
 
 
 def warehouse_path() -> Path:
+    """The main warehouse file: written by loads and the refresh, read here only as a fallback."""
     return Path(settings.SAFERPLACES_WAREHOUSE_PATH)
 
 
+def read_path() -> Path:
+    """The file web processes read: the read-only copy the refresh publishes (swapped in whole,
+    so never half-written and never locked by the writer), else the main file."""
+    from saferplaces.warehouse.refresh import read_copy_path
+
+    main = warehouse_path()
+    copy = read_copy_path(main)
+    return copy if copy.exists() else main
+
+
 def warehouse_stamp(path: Path | None = None) -> str | None:
-    """Changes whenever the warehouse file does; None if there is no warehouse."""
-    p = path or warehouse_path()
+    """Changes whenever the warehouse file read does; None if there is no warehouse."""
+    p = path or read_path()
     try:
         st = p.stat()
     except FileNotFoundError:
@@ -241,7 +260,7 @@ def warehouse_stamp(path: Path | None = None) -> str | None:
 def connect(path: Path | None = None):  # -> duckdb.DuckDBPyConnection
     import duckdb
 
-    p = path or warehouse_path()
+    p = path or read_path()
     if not p.exists():
         raise WarehouseUnavailable(NO_WAREHOUSE)
     try:
