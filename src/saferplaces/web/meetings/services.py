@@ -417,6 +417,10 @@ def agenda_publish(*, actor: User | None, meeting: Meeting) -> Meeting:
         after=snapshot(meeting, ["agenda_published_at", "agenda_pack_sha256"]),
         summary="Agenda published",
     )
+    # The body's members hear the papers are out (e-mailed once this transaction commits).
+    from saferplaces.web.notifications.rules import papers_published
+
+    papers_published(meeting)
     return meeting
 
 
