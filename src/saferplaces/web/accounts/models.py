@@ -106,3 +106,57 @@ class ApiToken(models.Model):
     def hash_key(key: str) -> str:
         # Tokens are long random strings, so a fast hash is enough (no dictionary to attack).
         return hashlib.sha256(key.encode()).hexdigest()
+
+
+# Single sign-on (OpenID Connect) -----------------------------------------------------------------
+
+
+class IdentityProvider(models.Model):
+    """An organisation's own OpenID Connect identity provider (e.g. its Microsoft Entra ID tenant).
+
+    Its client secret is never stored here: `client_secret_env` names the environment variable
+    that holds it (see `accounts.sso`). People whose e-mail domain is one of `domains` sign in
+    through it; the provider may only vouch for addresses in those domains.
+    """
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="identity_providers"
+    )
+    slug = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(max_length=200)
+    issuer = models.URLField(max_length=500)
+    client_id = models.CharField(max_length=255)
+    client_secret_env = models.CharField(max_length=100, blank=True)
+    scopes = models.CharField(max_length=200, default="openid email profile")
+    created_at = models.DateTimeField(default=timezone.now)
+    # Archived, not deleted (the audit log names it). Like `core.models.Archivable`, which
+    # accounts cannot import (core's models import partnerships', which import accounts').
+    archived_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class IdentityProviderDomain(models.Model):
+    """An e-mail domain an identity provider signs people in for (one current provider per
+    domain; archived with its provider, which frees the domain for another)."""
+
+    provider = models.ForeignKey(IdentityProvider, on_delete=models.PROTECT, related_name="domains")
+    domain = models.CharField(max_length=253)
+    archived_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["domain"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["domain"],
+                condition=models.Q(archived_at=None),
+                name="identity_provider_domain_current_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.domain

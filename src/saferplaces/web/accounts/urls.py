@@ -1,11 +1,14 @@
 from django.urls import path
 
 from saferplaces.web.accounts import views
+from saferplaces.web.accounts.sso import views as sso_views
 
 app_name = "accounts"
 urlpatterns = [
     path("sign-in/", views.sign_in, name="sign-in"),
     path("sign-in/code/", views.sign_in_code, name="sign-in-code"),
+    path("sign-in/organisation/", sso_views.sso_start, name="sso-start"),
+    path("sign-in/organisation/callback/", sso_views.sso_callback, name="sso-callback"),
     path("sign-out/", views.sign_out, name="sign-out"),
     path("account/", views.account, name="account"),
     path("account/password/", views.password_change, name="password"),

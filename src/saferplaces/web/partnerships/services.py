@@ -393,7 +393,11 @@ def invitation_accept(*, invitation: Invitation, password: str, job_title: str =
         verb="update",
         obj=inv,
         partnership=inv.partnership,
-        summary=f"{user.email} accepted the invitation and set a password",
+        summary=(
+            f"{user.email} accepted the invitation and set a password"
+            if password
+            else f"{user.email} accepted the invitation by signing in with their organisation's account"
+        ),
     )
     return user
 
