@@ -554,6 +554,11 @@ def _links_recorded_before_the_migration_survive_it() -> None:
             pk=w.priorities[0].pk
         ).partner_objectives.add(obj)
     finally:
+        if connection.vendor == "postgresql":
+            # Inside one transaction PostgreSQL refuses to index a table with foreign-key checks
+            # still pending (later migrations add indexes to these tables): run them now.
+            with connection.cursor() as cur:
+                cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
         executor = MigrationExecutor(connection)
         executor.loader.build_graph()
         executor.migrate(executor.loader.graph.leaf_nodes())

@@ -53,7 +53,11 @@ def partnership_list(request: HttpRequest) -> HttpResponse:
 def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     p = selectors.partnership_for_user(request.user, slug)
     return page(
-        request, "partnerships/dashboard.html", p, "dashboard", d=perf_selectors.dashboard(p)
+        request,
+        "partnerships/dashboard.html",
+        p,
+        "dashboard",
+        d=perf_selectors.dashboard(p, owners=False),
     )
 
 

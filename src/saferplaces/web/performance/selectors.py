@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from django.db.models import Max, Prefetch, Q, QuerySet
+from django.conf import settings
+from django.core.cache import caches
+from django.db.models import Count, Max, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from saferplaces.assessment import statements
@@ -145,6 +148,11 @@ class IndicatorView:
     monthly: dict[dt.date, float] = field(default_factory=dict)
     # When the latest value was entered or computed (the digest's "since the last meeting").
     entered_at: dt.datetime | None = None
+    # moved_significantly's words, when worked out already (kept with the cached figures).
+    moved: str | None = None
+    # The key its table row is cached under ("" with the cache off): the figures' key and
+    # whether it is flagged as emerging, all a row shows besides the indicator's own fields.
+    row_key: str = ""
 
 
 def current_indicators(
@@ -207,10 +215,41 @@ class IndicatorViews(list):
     there was nothing to test, or only some of the partnership's indicators were read)."""
 
     emerging_scan: Any = None
+    # Each indicator's cache key (None when the cache is off), for results derived from all.
+    cache_keys: dict[int, str] | None = None
 
 
-def _flag_emerging(views: IndicatorViews) -> None:
-    scan = emerging_scan({v.indicator.pk: v.monthly for v in views if _counts(v.indicator)})
+def _cached_scan(monthly: dict[int, dict[dt.date, float]], key: str | None) -> Any:
+    """:func:`emerging_scan`, kept under ``key`` (made from the indicators' own cache keys, so
+    it changes whenever one of their values or settings does) when one is given."""
+    if key is None:
+        return emerging_scan(monthly)
+    cache = _indicator_cache()
+    hit = cache.get(key, _MISSING)
+    if hit is not _MISSING:
+        return hit
+    scan = emerging_scan(monthly)
+    cache.set(key, scan)
+    return scan
+
+
+_MISSING = object()
+
+
+def _scan_key(views: IndicatorViews, keys: dict[int, str] | None, extra: str = "") -> str | None:
+    if keys is None:
+        return None
+    parts = sorted(keys[v.indicator.pk] for v in views if _counts(v.indicator))
+    raw = repr((parts, extra))
+    return "scan:" + hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
+
+
+def _flag_emerging(views: IndicatorViews, keys: dict[int, str] | None = None) -> None:
+    views.cache_keys = keys
+    scan = _cached_scan(
+        {v.indicator.pk: v.monthly for v in views if _counts(v.indicator)},
+        _scan_key(views, keys),
+    )
     if scan is not None:
         flagged = {f.key for f in scan.flags}
         for v in views:
@@ -222,14 +261,47 @@ def _year_ago(latest_period: dt.date) -> dt.date:
     return latest_period.replace(year=latest_period.year - 1)
 
 
+def _stamp_key(ind: Indicator, months: int, have_warehouse: bool, stamp: tuple) -> str:
+    """The cache key of an indicator's derived figures: its settings as read (any edit,
+    archive or restore changes them) and its values' stamp (how many, the latest month and
+    when the latest was written: every write path sets ``entered_at``), so a stale entry is
+    never read, in any process, and nothing needs deleting."""
+    fields = tuple(getattr(ind, f.attname) for f in Indicator._meta.concrete_fields)
+    raw = repr((fields, months, have_warehouse, stamp))
+    return "ind:" + hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
+
+
+def _cache_enabled() -> bool:
+    return bool(getattr(settings, "SAFERPLACES_INDICATOR_CACHE", False))
+
+
+CACHE_ALIAS = "derived"
+
+
+def _indicator_cache():
+    return caches[CACHE_ALIAS] if CACHE_ALIAS in settings.CACHES else caches["default"]
+
+
 def indicator_views(
-    partnership: Partnership, *, months: int = 13, queryset: QuerySet[Indicator] | None = None
+    partnership: Partnership,
+    *,
+    months: int = 13,
+    queryset: QuerySet[Indicator] | None = None,
+    owners: bool = True,
 ) -> list[IndicatorView]:
     """Each indicator with its latest value, RAG and the last ``months`` months (0: all).
 
     For all the partnership's indicators (no ``queryset``) the police-data counts are flagged
-    by one emerging-issues test over all of them, kept as ``emerging_scan`` on the list."""
-    qs = queryset if queryset is not None else indicators(partnership)
+    by one emerging-issues test over all of them, kept as ``emerging_scan`` on the list.
+
+    Three queries whatever the number of indicators: the indicators, each one's values stamp
+    (one GROUP BY) and the value rows of the indicators whose derived figures are not cached
+    under that stamp (none once cached; see :func:`_stamp_key`). ``owners=False`` leaves out
+    the indicators' owners and priorities (the dashboard shows neither)."""
+    if queryset is not None:
+        qs = queryset
+    else:
+        qs = indicators(partnership) if owners else current_indicators(partnership)
     have_warehouse = integrations.warehouse_stamp() is not None
     if not months:
         return _full_history_views(qs, have_warehouse)
@@ -238,19 +310,26 @@ def indicator_views(
         if queryset is None
         else IndicatorValue.objects.filter(indicator__in=qs.values("pk"))
     )
+    inds = list(qs)
     # Only the window shown (and the month a year before its end), not years of history:
     # the dashboard of a partnership with 36 months x 40 indicators reads a third as much.
     # Each indicator's window ends at its own latest month: one value entered for a later
     # month must not push the others' figures out of the table.
-    latest_by_ind = dict(
-        values.order_by()
+    stamps = {
+        pk: (latest_month, n, at)
+        for pk, latest_month, n, at in values.order_by()
         .values("indicator_id")
-        .annotate(m=Max("period"))
-        .values_list("indicator_id", "m")
-    )
+        .annotate(m=Max("period"), n=Count("id"), at=Max("entered_at"))
+        .values_list("indicator_id", "m", "n", "at")
+    }
+    use_cache = _cache_enabled()
+    keys = {ind.pk: _stamp_key(ind, months, have_warehouse, stamps.get(ind.pk)) for ind in inds}
+    cache = _indicator_cache()
+    cached: dict[str, Any] = cache.get_many(list(keys.values())) if use_cache else {}
+    missing = [ind.pk for ind in inds if keys[ind.pk] not in cached and ind.pk in stamps]
     windows: dict[int, tuple[dt.date, dt.date]] = {}
-    for pk, latest_month in latest_by_ind.items():
-        start = latest_month.replace(day=1)
+    for pk in missing:
+        start = stamps[pk][0].replace(day=1)
         shown_from = start
         # The emerging-issues test needs a little more than the window shown.
         for i in range(max(months, EMERGING_MONTHS) - 1):
@@ -258,18 +337,31 @@ def indicator_views(
             if i == months - 2:
                 shown_from = start
         windows[pk] = (start, shown_from)
-    if windows:
-        values = values.filter(period__gte=min(w[0] for w in windows.values()))
     # Plain rows, not model objects: a table of 40 indicators shows 520 months, but only each
     # indicator's latest month needs to be a value object (its reference point and label).
     rows: dict[int, list[tuple]] = {}
-    for row in values.order_by("indicator_id", "period").values_list(*VALUE_FIELDS, "entered_at"):
-        if row[2] >= windows[row[1]][0]:
+    # The rows of the indicators not cached (all of them with the cache off). The query runs
+    # even when every indicator is cached (as `IN (0)`, which reads nothing), so a page's
+    # query count does not depend on what its process happens to hold.
+    window_values = values.filter(
+        period__gte=min((w[0] for w in windows.values()), default=dt.date.min)
+    )
+    if len(windows) < len(stamps):
+        window_values = window_values.filter(indicator_id__in=list(windows) or [0])
+    for row in window_values.order_by("indicator_id", "period").values_list(
+        *VALUE_FIELDS, "entered_at"
+    ):
+        if row[1] in windows and row[2] >= windows[row[1]][0]:
             rows.setdefault(row[1], []).append(row)
     db = values.db
     out = IndicatorViews()
     n = len(VALUE_FIELDS)
-    for ind in qs:
+    fresh: dict[str, Any] = {}
+    for ind in inds:
+        key = keys[ind.pk]
+        if key in cached:
+            out.append(_from_cached(ind, cached[key], db))
+            continue
         ind_rows = rows.get(ind.pk, [])
         shown_from = windows[ind.pk][1] if ind.pk in windows else None
         window = [r for r in ind_rows if shown_from is None or r[2] >= shown_from][-months:]
@@ -283,10 +375,53 @@ def indicator_views(
         if _counts(ind):
             view.monthly = {r[2]: r[3] for r in ind_rows[-EMERGING_MONTHS:]}
         out.append(view)
+        if use_cache:
+            view.moved = moved_significantly(view)
+            fresh[key] = _to_cached(view, window[-1][:n] if window else None)
+    if fresh:
+        cache.set_many(fresh)
     # Only when every indicator of the partnership is here: the test is over all of them.
     if queryset is None:
-        _flag_emerging(out)
+        _flag_emerging(out, keys if use_cache else None)
+    if use_cache:
+        for v in out:
+            v.row_key = f"{keys[v.indicator.pk]}:{int(v.emerging)}"
     return out
+
+
+def _to_cached(view: IndicatorView, latest_row: tuple | None) -> tuple:
+    """What is kept of a view: plain values (the indicator itself is read fresh each time)."""
+    return (
+        latest_row,
+        view.rag,
+        view.series,
+        view.warehouse_missing,
+        view.change,
+        view.change_label,
+        view.references,
+        view.monthly,
+        view.entered_at,
+        view.moved,
+    )
+
+
+def _from_cached(ind: Indicator, data: tuple, db: str) -> IndicatorView:
+    latest_row, rag, series, missing, change, label, refs, monthly, entered_at, moved = data
+    latest = IndicatorValue.from_db(db, VALUE_FIELDS, latest_row) if latest_row else None
+    return IndicatorView(
+        indicator=ind,
+        values=[],
+        latest=latest,
+        rag=rag,
+        series=series,
+        warehouse_missing=missing,
+        change=change,
+        change_label=label,
+        references=refs,
+        monthly=monthly,
+        entered_at=entered_at,
+        moved=moved,
+    )
 
 
 def _full_history_views(qs: QuerySet[Indicator], have_warehouse: bool) -> list[IndicatorView]:
@@ -406,6 +541,8 @@ def moved_significantly(v: IndicatorView) -> str:
     one month against the same month a year earlier) worded by
     :func:`saferplaces.assessment.statements.significance_words`. Rates and scores have no
     test of this kind, so they never count as having moved significantly."""
+    if v.moved is not None:
+        return v.moved
     if v.change is None or v.latest is None or v.indicator.measure != Indicator.Measure.COUNT:
         return ""
     from saferplaces.analysis.change import e_test
@@ -521,12 +658,13 @@ def since_last_meeting(
     if scan is not None and scan.flags:
         # Flagged now but not on the months the meeting could have seen.
         cutoff = since_day.replace(day=1)
-        then = emerging_scan(
+        then = _cached_scan(
             {
                 v.indicator.pk: {m: x for m, x in v.monthly.items() if m < cutoff}
                 for v in views
                 if _counts(v.indicator)
-            }
+            },
+            _scan_key(views, getattr(views, "cache_keys", None), f"before {cutoff}"),
         )
         flagged_then = {f.key for f in then.flags} if then is not None else set()
         by_pk = {v.indicator.pk: v for v in views}
@@ -593,7 +731,9 @@ class Dashboard:
         ).most_common(8)
 
 
-def dashboard(partnership: Partnership) -> Dashboard:
+def dashboard(partnership: Partnership, *, owners: bool = True) -> Dashboard:
+    """The board dashboard. ``owners=False`` leaves out the indicators' owners, which the page
+    does not show (the API does)."""
     # Counting needs no objects: the actions are read as plain rows, and only the overdue ones,
     # which are listed, as actions with their priority and owner. The priorities' counts come
     # from the same rows (rather than a GROUP BY), and the county agreement's objectives, which
@@ -648,7 +788,7 @@ def dashboard(partnership: Partnership) -> Dashboard:
         if overdue_count
         else []
     )
-    views = indicator_views(partnership)
+    views = indicator_views(partnership, owners=owners)
     scan = getattr(views, "emerging_scan", None)
     by_priority: dict[int, list[tuple[str, str]]] = {}
     for v in views:

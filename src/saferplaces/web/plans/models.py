@@ -176,7 +176,12 @@ class Action(Archivable):
 
     class Meta:
         ordering = ["due_date", "id"]
-        indexes = [models.Index(fields=["priority", "status"]), models.Index(fields=["due_date"])]
+        indexes = [
+            models.Index(fields=["priority", "status"]),
+            models.Index(fields=["due_date"]),
+            # A partnership's current actions: priority IN (its current ones), not archived.
+            models.Index(fields=["priority", "archived_at"], name="plans_action_current"),
+        ]
 
     def __str__(self) -> str:
         return self.title
