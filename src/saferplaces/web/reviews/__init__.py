@@ -1,0 +1,1 @@
+"""Statutory reviews: Domestic Abuse Related Death Reviews and ASB Case Reviews (need-to-know)."""
