@@ -28,6 +28,7 @@ from saferplaces.assessment.queries import Warehouse
 from saferplaces.assessment.scope import AssessmentError, Request, Scope, build_scope
 from saferplaces.assessment.sections import (
     categories,
+    consultation,
     county,
     emerging,
     hotspots,
@@ -80,6 +81,7 @@ def run(con: duckdb.DuckDBPyConnection, request: Request) -> m.Assessment:
         emerging_issues=emerging_part,
         emerging=emerging_summary,
         recommended_priorities=priority_part,
+        consultation=consultation.build(scope),
         data_cannot_show=priorities.cannot_show(),
         data_quality=quality_part,
         methods=methods.build(scope),

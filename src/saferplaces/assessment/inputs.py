@@ -14,6 +14,12 @@
   CSV form: columns ``theme,public_concern,partnership_capacity`` (a row with theme
   ``weights`` may set factor weights in the same columns plus ``harm,volume,trend,...``).
 
+  Survey results (optional; the consultation workspace writes them): columns ``share``,
+  ``low``, ``high`` (the weighted share of residents saying the theme is a big problem and its
+  95% interval, as proportions 0-1), ``responses``, ``effective_responses``, ``question``,
+  ``source`` (the survey's title), ``dates`` and ``weighted_by``. A theme row with a share
+  becomes a line of the assessment's consultation section; a two-column file gives none.
+
   A theme is named by its title or key in ``saferplaces.assessment.themes`` ("Retail crime and
   shoplifting", ``retail_crime``); a police.uk category's name counts for the theme it
   evidences ("Shoplifting"), and also scores that category's own row. A theme with no evidence
@@ -98,11 +104,78 @@ def load_harm_weights(path: Path | None = None) -> HarmWeights:
     return HarmWeights(weights, rows, str(path))
 
 
+#: Optional survey-result columns of the CSV form: text, numbers (proportions 0-1 for the
+#: share and its interval), and whole numbers.
+SURVEY_TEXT = ("question", "source", "dates", "weighted_by")
+SURVEY_SHARES = ("share", "low", "high")
+SURVEY_COUNTS = ("responses", "effective_responses")
+SURVEY_COLUMNS = SURVEY_TEXT + SURVEY_SHARES + SURVEY_COUNTS
+
+
+@dataclass(frozen=True)
+class SurveyResult:
+    """One theme's survey result as given in the priority inputs file."""
+
+    theme: str
+    share: float
+    low: float | None = None
+    high: float | None = None
+    responses: int | None = None
+    effective_responses: float | None = None
+    question: str = ""
+    source: str = ""
+    dates: str = ""
+    weighted_by: str = ""
+
+
 @dataclass
 class PriorityInputs:
     weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     themes: dict[str, dict[str, float]] = field(default_factory=dict)
     source: str | None = None
+    #: Survey results per theme (CSV form with a ``share`` column), in file order.
+    survey: list[SurveyResult] = field(default_factory=list)
+
+
+def _proportion(value, where: str) -> float:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise InputError(f"{where}: {value!r} is not a number.") from None
+    if not 0 <= v <= 1:
+        raise InputError(f"{where}: give a proportion from 0 to 1 (0.45 for 45%), got {v:g}.")
+    return v
+
+
+def _survey(theme: str, extra: dict[str, str], where: str) -> SurveyResult | None:
+    """A theme row's survey columns, or None when it gives no share."""
+    if "share" not in extra:
+        if extra.keys() & set(SURVEY_SHARES + SURVEY_COUNTS):
+            raise InputError(f"{where}: survey figures need a 'share' column.")
+        return None
+    nums: dict[str, float | None] = {}
+    for key in SURVEY_SHARES:
+        nums[key] = _proportion(extra[key], f"{where}, field {key}") if key in extra else None
+    low, high, share = nums["low"], nums["high"], nums["share"]
+    if (low is not None and low > share) or (high is not None and high < share):
+        raise InputError(f"{where}: the interval (low, high) must contain the share.")
+    counts: dict[str, float | None] = {}
+    for key in SURVEY_COUNTS:
+        if key not in extra:
+            counts[key] = None
+            continue
+        try:
+            counts[key] = float(extra[key].replace(",", ""))
+        except ValueError:
+            raise InputError(f"{where}, field {key}: {extra[key]!r} is not a number.") from None
+        if counts[key] < 0:
+            raise InputError(f"{where}, field {key}: cannot be negative.")
+    return SurveyResult(
+        theme=theme, share=share, low=low, high=high,
+        responses=int(counts["responses"]) if counts["responses"] is not None else None,
+        effective_responses=counts["effective_responses"],
+        **{k: extra.get(k, "") for k in SURVEY_TEXT},
+    )  # fmt: skip
 
 
 def _score(value, where: str) -> float:
@@ -158,6 +231,12 @@ def load_priority_inputs(path: Path | None) -> PriorityInputs:
                 raise InputError(f"{path}: needs a 'theme' column.")
             for line, row in enumerate(reader, start=2):
                 theme = (row.pop("theme") or "").strip()
+                extra = {k: str(row.pop(k)).strip() for k in SURVEY_COLUMNS
+                         if k in row and row[k] is not None and str(row[k]).strip()}  # fmt: skip
+                if theme != "weights":
+                    found = _survey(theme, extra, f"{path}, line {line}")
+                    if found is not None:
+                        out.survey.append(found)
                 for key, value in row.items():
                     if value is None or not str(value).strip():
                         continue

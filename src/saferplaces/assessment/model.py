@@ -48,6 +48,10 @@ Schema 2, issue 10 (priority themes): ``RecommendedPriorities`` ranks community 
 scores kept in ``evidence_rows``) and the ``partner_measures`` declared to evidence it; each
 ``ThemeScore`` names its ``sources``. Themes nothing loaded evidences are in
 ``without_evidence``, never scored or ranked.
+
+Schema 2, issue 15 (added, optional): ``Assessment.consultation``, what residents told a
+survey whose results came in the priority inputs file (each theme's weighted share with its
+interval, the responses and the source); ``None`` without one.
 """
 
 from __future__ import annotations
@@ -651,6 +655,37 @@ class UnevidencedTheme(Model):
     statement: str
 
 
+class ConsultationTheme(Model):
+    """One theme's survey result: the weighted share of residents calling it a big problem."""
+
+    theme: str = Field(description="As named in the priority inputs file")
+    share: float = Field(description="Weighted share (0-1) saying it is a big problem")
+    low: float | None = Field(default=None, description="95% interval, lower end (0-1)")
+    high: float | None = Field(default=None, description="95% interval, upper end (0-1)")
+    responses: int | None = Field(default=None, description="Residents who answered the question")
+    effective_responses: float | None = Field(
+        default=None, description="Effective sample size after weighting (Kish)"
+    )
+    question: str = ""
+    public_concern: float | None = Field(
+        default=None, description="The public concern score (1-5) the file gives the theme"
+    )
+    words: str = Field(default="", description="The result in plain English")
+
+
+class Consultation(Model):
+    """What residents told the partnership's survey (issue 15), from the priority inputs file."""
+
+    source: str = Field(description="The survey's title (and how many responded)")
+    dates: str = Field(default="", description="When it ran, as given")
+    weighted_by: str = Field(default="", description="What the responses were weighted to")
+    inputs_file: str | None = Field(default=None, description="The priority inputs file")
+    themes: list[ConsultationTheme] = Field(default_factory=list)
+    cannot_show: list[str] = Field(
+        default_factory=list, description="What a survey of this kind cannot show, in plain English"
+    )
+
+
 class DataQuality(Model):
     missing_months: dict[str, list[str]] = Field(description="force → months missing in the period")
     allow_gaps: bool
@@ -707,6 +742,9 @@ class Assessment(Model):
     emerging_issues: list[EmergingIssue] = Field(description="Every series flagged (no cap)")
     emerging: Emerging | None = None
     recommended_priorities: RecommendedPriorities
+    consultation: Consultation | None = Field(
+        default=None, description="Survey results from the priority inputs file, when it gives them"
+    )
     data_cannot_show: list[UnevidencedTheme] = Field(
         default_factory=list, description="Themes police.uk cannot evidence, with the partner data that would"
     )

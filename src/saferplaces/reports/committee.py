@@ -9,6 +9,8 @@ equality impact — is left as highlighted placeholders to complete. Two to four
 
 from __future__ import annotations
 
+from pathlib import PurePath
+
 from saferplaces.assessment import model as m
 from saferplaces.assessment import statements
 from saferplaces.reports import fmt
@@ -138,7 +140,7 @@ def build_committee(a: m.Assessment, files: dict[str, str] | None = None) -> Doc
         Para(["Public concern and the partnership's capacity are not yet scored: ",
               todo("officer to add the results of the public consultation and partners' views")]
              if not a.recommended_priorities.inputs_file else
-             f"Public concern and capacity scores come from {a.recommended_priorities.inputs_file}."),
+             f"Public concern and capacity scores come from {PurePath(a.recommended_priorities.inputs_file).name}."),
     )  # fmt: skip
 
     performance = Section("performance", "Summary of performance").add(

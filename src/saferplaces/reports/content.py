@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import PurePath
 
 from saferplaces.assessment import model as m
 from saferplaces.assessment import statements
@@ -899,6 +900,43 @@ def emerging(a: m.Assessment, lab: Labels) -> Section:
 # --- recommended priorities ---------------------------------------------------------------------
 
 
+def _pct(x: float | None) -> str:
+    return fmt.NA if x is None else f"{x * 100:.0f}%"
+
+
+def consultation_section(a: m.Assessment, lab: Labels) -> Section | None:
+    """What residents told the partnership's survey, when the priority inputs file gives it."""
+    c = a.consultation
+    if c is None or not c.themes:
+        return None
+    s = Section("consultation", "What residents told us")
+    about = f"From {c.source}"
+    if c.dates:
+        about += f", run {c.dates}"
+    about += ("; the answers were weighted so the results reflect the area's residents "
+              + (f"by {c.weighted_by}" if c.weighted_by else "as a whole") + ". ")  # fmt: skip
+    about += ("These shares are the public concern scores in the priority matrix below"
+              + (f" (from {PurePath(c.inputs_file).name})." if c.inputs_file else "."))
+    s.add(Para(about))
+    s.add(Table(
+        "Share of residents saying each is a big problem",
+        [Column("Theme"), Column("Say it is a big problem", True),
+         Column("Likely range for all residents", True), Column("Answered", True),
+         Column("Public concern score (1 to 5)", True)],
+        [[t.theme, _pct(t.share),
+          f"between {_pct(t.low)} and {_pct(t.high)}" if t.low is not None and t.high is not None
+          else fmt.NA,
+          fmt.count(t.responses) if t.responses is not None else fmt.NA,
+          fmt.number(t.public_concern) if t.public_concern is not None else fmt.NA]
+         for t in c.themes],
+        note="Likely range: the figure for all residents is likely (95 times in 100) to lie "
+             "within it; it is wider where fewer people answered.",
+    ))  # fmt: skip
+    s.add(Para([Run("What a survey cannot show: ", bold=True), " ".join(c.cannot_show)],
+               style="note"))  # fmt: skip
+    return s
+
+
 def priorities(a: m.Assessment, lab: Labels) -> Section:
     rp = a.recommended_priorities
     s = Section("priorities", "Recommended priorities")
@@ -909,7 +947,7 @@ def priorities(a: m.Assessment, lab: Labels) -> Section:
                "is; the total is the weighted average of the scores (a risk matrix in the style "
                "police forces use; details in Appendix A). The weights are the partnership's to "
                "change "
-               + (f"(from {rp.inputs_file})." if rp.inputs_file else
+               + (f"(from {PurePath(rp.inputs_file).name})." if rp.inputs_file else
                   "(these are the defaults; the partnership adds public concern and its own "
                   "capacity in a priority inputs file).")))  # fmt: skip
     if rp.ranking_note:
@@ -1164,6 +1202,7 @@ def build(a: m.Assessment, geo: AreaGeometry | None) -> Document:
         lambda: partner_section(a, lab),
         lambda: county_section(a, lab),
         lambda: emerging(a, lab),
+        lambda: consultation_section(a, lab),
         lambda: priorities(a, lab),
         lambda: quality(a, lab),
         lambda: methods(a),
