@@ -37,6 +37,10 @@ app.add_typer(load_app, name="load")
 app.add_typer(fetch_app, name="fetch")
 app.add_typer(locality_app, name="locality")
 
+from saferplaces.web.accounts.sso.cli import sso_app  # noqa: E402 - imports no Django at load
+
+app.add_typer(sso_app, name="sso")
+
 console = Console()
 err = Console(stderr=True)
 
@@ -95,9 +99,31 @@ def _plain_errors(errors: tuple[type[Exception], ...] = ()):
 def _close(con) -> None:
     import duckdb
 
+    _republish_read_copy(con)
+
     # After a failed write DuckDB may refuse even to close; the message already said why.
     with contextlib.suppress(duckdb.Error):
         con.close()
+
+
+def _republish_read_copy(con) -> None:
+    """Once the web reads a published copy, every change made here is published to it too, so
+    the pages never lag behind a hand-run load (the monthly refresh publishes its own)."""
+    import duckdb
+
+    from saferplaces.warehouse.refresh import publish_read_copy, read_copy_path
+
+    path = state.workspace.warehouse_path
+    if not read_copy_path(path).exists():
+        return
+    with contextlib.suppress(duckdb.Error):
+        if con.execute("SELECT current_setting('access_mode')").fetchone()[0] == "read_only":
+            return
+        try:
+            publish_read_copy(con, path)
+        except (OSError, duckdb.Error) as exc:
+            err.print(f"The web pages' copy of the warehouse was not updated: {exc}. "
+                      "Run `saferplaces refresh --publish-only`.", highlight=False)  # fmt: skip
 
 
 def _warehouse(read_only: bool = False):
@@ -815,6 +841,83 @@ def demo(
 
 
 @app.command()
+def refresh(
+    base_url: Annotated[
+        str, typer.Option(help="Address of data.police.uk (or a mirror serving its archives).")
+    ] = "https://data.police.uk",
+    publish_only: Annotated[
+        bool,
+        typer.Option(help="Only publish the read-only copy the web pages read (after a load)."),
+    ] = False,
+) -> None:
+    """The scheduled refresh, now: fetch and load months data.police.uk has published since
+    the latest here (for the forces loaded), load partner files dropped in
+    <workspace>/drop/measures/, publish the read-only copy, recompute indicators, flag new
+    emerging issues and tell the owners. Does nothing (and says so) when nothing is new;
+    resumes a refresh that stopped part-way; refuses to run beside another refresh."""
+    from saferplaces.warehouse import refresh as wr
+
+    if publish_only:  # the warehouse alone: no workspace records are read or written
+        with _plain_errors((wr.RefreshBusy,)):
+            published = wr.publish_now(state.workspace.ensure().warehouse_path)
+        console.print(f"Published {published}", highlight=False)
+        return
+    from saferplaces.web import commands as web
+
+    web.setup(state.workspace.ensure().home)
+    web.migrate()
+    from saferplaces.web.refresh.services import refresh as run_refresh
+
+    with _plain_errors((wr.RefreshBusy,)):
+        run = run_refresh(
+            base_url=base_url,
+            progress=lambda done, total, msg: err.print(f"[{done}/{total}] {msg}"),
+        )
+    if run.error:
+        raise _fail(run.error)
+    console.print(run.message, highlight=False)
+
+
+@app.command()
+def remind(
+    now: Annotated[
+        str | None,
+        typer.Option(help="Evaluate as at this moment (ISO date-time, e.g. 2026-12-07T08:00)."),
+    ] = None,
+) -> None:
+    """Send the reminders that are due (actions, quarterly reviews, statutory deadlines) and
+    the e-mail digests. The background worker does this hourly; run it from cron where there
+    is no worker. Safe to repeat: nobody is reminded of the same thing twice."""
+    import datetime as dt
+
+    from saferplaces.web import commands as web
+
+    web.setup(state.workspace.ensure().home)
+    web.migrate()
+    from django.utils import timezone
+
+    from saferplaces.web.notifications.services import send_due
+
+    if now:
+        try:
+            at = dt.datetime.fromisoformat(now)
+        except ValueError:
+            raise _fail(f"--now {now!r} is not a date and time such as 2026-12-07T08:00") from None
+        at = timezone.make_aware(at) if timezone.is_naive(at) else at
+    else:
+        at = timezone.now()
+    done = send_due(at)
+    console.print(
+        f"Reminders as at {timezone.localtime(at):%d %B %Y %H:%M}: "
+        f"{done['action_updates']} about actions, {done['quarterly_review']} about quarterly "
+        f"reviews, {done['deadlines']} about deadlines, {done['statutory_reviews']} about "
+        f"statutory review cases; {done['immediate']} e-mails sent "
+        f"straight away, {done['digests']} digests ({done['digest_items']} items).",
+        highlight=False, soft_wrap=True,
+    )  # fmt: skip
+
+
+@app.command()
 def serve(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
@@ -827,6 +930,151 @@ def serve(
     from saferplaces.web import commands as web
 
     web.serve(host=host, port=port, workspace=state.workspace.ensure().home)
+
+
+@app.command()
+def worker(
+    processes: Annotated[
+        int, typer.Option("--processes", "-n", min=1, help="Worker processes on this machine.")
+    ] = 1,
+) -> None:
+    """Run background jobs (assessments, board packs, large imports, refreshes, reminders).
+
+    `serve` starts one worker itself; in production run this on one or more machines against
+    the same PostgreSQL database (DATABASE_URL). Creates the daily refresh and hourly
+    reminders schedules once. Stop with Ctrl+C or SIGTERM.
+    """
+    from saferplaces.web import commands as web
+
+    web.job_worker(state.workspace.ensure().home, processes)
+
+
+@app.command("jobs")
+def jobs_list(
+    limit: Annotated[int, typer.Option(min=1, help="How many of the latest jobs.")] = 30,
+) -> None:
+    """List the latest background jobs with their status and progress."""
+    from saferplaces.web import commands as web
+
+    web.setup(state.workspace.ensure().home)
+    web.migrate()
+    from django.utils import timezone
+
+    from saferplaces.web.jobs.selectors import recent
+
+    rows = list(recent(limit))
+    table = Table(title=f"{len(rows)} latest background jobs")
+    for col in ("#", "job", "partnership", "asked", "status", "tries", "progress"):
+        table.add_column(col)
+    for j in rows:
+        if j.status == j.Status.FAILED:
+            note = j.error
+        elif j.finished:
+            note = ", ".join(f["name"] for f in j.result.get("files", [])) or "done"
+        else:
+            note = f"{j.percent}% {j.progress_message}"
+        table.add_row(str(j.pk), j.label, j.partnership.name if j.partnership else "",
+                      f"{timezone.localtime(j.created_at):%d %b %H:%M}", j.get_status_display(),
+                      f"{j.attempts}/{j.max_attempts}", note)  # fmt: skip
+    console.print(table)
+
+
+@app.command()
+def backup(
+    to: Annotated[
+        Path | None,
+        typer.Option("--to", help="Archive file (.tar), or folder for a dated name. Default: here."),
+    ] = None,
+    wait: Annotated[
+        float, typer.Option(help="Seconds to wait for a warehouse load in progress.")
+    ] = 600.0,
+) -> None:
+    """Back up the workspace database, the warehouse and stored papers into one archive.
+
+    Safe while the app runs: SQLite through its online backup API, PostgreSQL through pg_dump,
+    the warehouse copied once no load is writing it. The archive holds personal data.
+    """
+    from saferplaces import backup as bk
+    from saferplaces.web import commands as web
+
+    web.setup(state.workspace.ensure().home)
+    from django.conf import settings
+
+    target = to if to is not None else Path.cwd()
+    with _plain_errors((bk.BackupError,)):
+        manifest = bk.backup(target, settings.DATABASES["default"],
+                             settings.SAFERPLACES_WAREHOUSE_PATH, settings.SAFERPLACES_MEDIA_ROOT,
+                             wait=wait, say=lambda s: err.print(s, highlight=False))  # fmt: skip
+    db = manifest["workspace_database"]
+    wh = manifest["warehouse"]
+    console.print(
+        f"Backed up to {manifest['archive']} ({manifest['archive_size'] / 1e6:.1f} MB): "
+        f"workspace database ({db['engine']}, {len(db['tables'])} tables, "
+        f"{sum(db['tables'].values())} rows), "
+        + (f"warehouse ({sum(t['rows'] for t in wh['tables'].values())} rows), " if wh else "no warehouse, ")
+        + f"{manifest['media_files']} stored papers.",
+        highlight=False, soft_wrap=True,
+    )  # fmt: skip
+    console.print(
+        "Not in the archive, on purpose: the secret key, and the key that encrypts statutory "
+        "review case details (field_key.txt in the workspace, or SAFERPLACES_FIELD_KEY). Keep a "
+        "copy of that key safe and apart from the backups: without it the case details in a "
+        "restored workspace cannot be read.",
+        highlight=False, soft_wrap=True,
+    )  # fmt: skip
+
+
+@app.command()
+def restore(
+    archive: Annotated[Path, typer.Argument(help="An archive made by `saferplaces backup`.")],
+    workspace: Annotated[
+        Path | None, typer.Option("--workspace", "-w", help="Workspace folder to restore into.")
+    ] = None,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Replace a workspace (or database) that has data.")
+    ] = False,
+) -> None:
+    """Restore a backup into a new, empty workspace (and the database DATABASE_URL names).
+
+    Checks every file in the archive first. With --replace the previous workspace is kept
+    aside until the restore has succeeded.
+    """
+    import os
+    import secrets
+
+    from saferplaces import backup as bk
+    from saferplaces.web import commands as web
+
+    home = (workspace.expanduser().resolve() if workspace else state.workspace.home)
+    # Settings would otherwise write a new secret key into the (still empty) workspace.
+    os.environ.setdefault("SECRET_KEY", "restore-" + secrets.token_urlsafe(32))
+    web.setup(home)
+    from django.conf import settings
+    from django.db.migrations.loader import MigrationLoader
+
+    known = set(MigrationLoader(None, ignore_no_migrations=True).disk_migrations)
+    with _plain_errors((bk.BackupError,)):
+        manifest = bk.restore(archive, home, settings.DATABASES["default"],
+                              warehouse=settings.SAFERPLACES_WAREHOUSE_PATH,
+                              media=settings.SAFERPLACES_MEDIA_ROOT, replace=replace,
+                              known_migrations=known,
+                              say=lambda s: err.print(s, highlight=False))  # fmt: skip
+    db = manifest["workspace_database"]
+    console.print(
+        f"Restored the backup of {manifest['created']} into {home}: "
+        f"{sum(db['tables'].values())} workspace rows in {len(db['tables'])} tables"
+        + (", the warehouse" if manifest["warehouse"] else "")
+        + f", {manifest['media_files']} stored papers. Every table matches the backup. "
+        "`saferplaces serve` applies any newer migrations.",
+        highlight=False, soft_wrap=True,
+    )  # fmt: skip
+    if not os.environ.get("SAFERPLACES_FIELD_KEY") and not (home / "field_key.txt").exists():
+        err.print(
+            f"Put the field key kept from the original workspace into {home / 'field_key.txt'} "
+            "(or set SAFERPLACES_FIELD_KEY) before serving: statutory review case details are "
+            "encrypted with it.",
+            highlight=False, soft_wrap=True,
+        )  # fmt: skip
 
 
 @app.command()

@@ -13,6 +13,7 @@ import pytest
 from django.test import Client
 
 from saferplaces.web.accounts.services import api_token_create
+from saferplaces.web.jobs.models import Job
 from saferplaces.web.meetings import services as meeting_services
 from saferplaces.web.partnerships.services import partnership_create
 from saferplaces.web.plans import services as plan_services
@@ -121,6 +122,49 @@ def cases(w, review_pk: int, run_pk: int, loc_pk: int = 0) -> list[Case]:
             {M, AD},
             {},
         ),
+        # Grant money: everyone sees it; the manager keeps streams and returns; lead officers
+        # also add spend lines and record spend; managers and administrators record approvals
+        # and carry-forward or clawback decisions.
+        Case(g, f"{B}/funds/", ALL),
+        Case(g, f"{B}/funds/{w.fund.pk}/?year=2025", ALL),
+        Case(g, f"{B}/funds/{w.fund.pk}/returns/{w.fund_return.pk}/", ALL),
+        Case(g, f"{B}/funds/{w.fund.pk}/returns/{w.fund_return.pk}/return.docx", ALL),
+        Case(g, f"{B}/funds/new/", {M}),
+        Case(g, f"{B}/funds/{w.fund.pk}/amounts/new/", {M}),
+        Case(g, f"{B}/funds/{w.fund.pk}/returns/new/?year=2025", {M}),
+        Case(g, f"{B}/funds/{w.fund.pk}/evaluations/new/?year=2025", {M}),
+        Case(g, f"{B}/funds/{w.fund.pk}/lines/new/?year=2025", {M, L}),
+        Case(g, f"{B}/funds/{w.fund.pk}/entries/new/", {M, L}),
+        Case(g, f"{B}/funds/{w.fund.pk}/approve/?year=2025", {M, AD}),
+        Case(g, f"{B}/funds/{w.fund.pk}/decisions/new/?year=2025", {M, AD}),
+        Case("POST", f"{B}/funds/{w.fund.pk}/entries/new/", {M, L}, {}),
+        Case("POST", f"{B}/funds/{w.fund.pk}/lines/new/?year=2025", {M, L}, {}),
+        # Restoring a stream that is not archived is refused with a message (a redirect).
+        Case("POST", f"{B}/funds/{w.fund.pk}/archive/", {M}, {"restore": "1"}),
+        # Statutory reviews: everyone sees the counts and the annual ASB figures; managers and
+        # administrators open cases and set the local procedure. A case itself is seen only by
+        # its case team: test_review_case_need_to_know.
+        Case(g, f"{B}/statutory-reviews/", ALL),
+        Case(g, f"{B}/statutory-reviews/asb-figures/2025/", ALL),
+        Case(g, f"{B}/statutory-reviews/asb-figures/2025.csv", ALL),
+        Case(g, f"{B}/statutory-reviews/new/asb/", {M, AD}),
+        # Consultation: everyone sees the weighted results; managers and analysts import and
+        # keep the codebook; the public pages are switched on by the manager or administrator.
+        Case(g, f"{B}/consultation/", ALL),
+        Case(g, f"{B}/consultation/{w.consultation.pk}/", ALL),
+        Case(g, f"{B}/consultation/{w.consultation.pk}/public-concern.csv", ALL),
+        Case(g, f"{B}/consultation/new/", {M, A}),
+        Case(g, f"{B}/consultation/{w.consultation.pk}/upload/", {M, A}),
+        Case(g, f"{B}/consultation/{w.consultation.pk}/you-said/new/", {M, A}),
+        Case(g, f"{B}/public-pages/", {M, AD}),
+        Case(g, f"{B}/statutory-reviews/new/dardr/", {M, AD}),
+        Case(g, f"{B}/statutory-reviews/settings/", {M, AD}),
+        Case("POST", f"{B}/statutory-reviews/new/dardr/", {M, AD}, {}),
+        # Notifications: each signed-in person's own, outside any partnership's address.
+        Case(g, "/notifications/", ALL | {"outsider"}),
+        Case(g, "/notifications/preferences/", ALL | {"outsider"}),
+        Case(g, "/notifications/deadlines/", ALL | {"outsider"}),
+        Case("POST", "/notifications/read-all/", ALL | {"outsider"}, {}),
         # Plan periods and versions: everyone reads them; the plan's editors keep them.
         Case(g, f"{B}/plan/periods/", ALL),
         Case(g, f"{B}/plan/periods/{w.period.pk}/", ALL),
@@ -155,6 +199,13 @@ def cases(w, review_pk: int, run_pk: int, loc_pk: int = 0) -> list[Case]:
         Case("POST", f"{B}/performance/{ind}/restore/", {M, A}, {}),
         Case("POST", f"{B}/plan/localities/{loc_pk}/restore/", {M}, {}),
         Case("POST", f"{B}/plan/localities/{loc_pk}/archive/", {M}, {}),
+        # The site-wide refresh status page: managers and analysts of any partnership (the
+        # outsider manages another one), read-only.
+        Case(g, "/refresh/", {M, A, "outsider"}),
+        # Background jobs: seen by everyone who sees the partnership (like the pack itself).
+        Case(g, f"{B}/jobs/", ALL),
+        Case(g, f"{B}/jobs/{w.job.pk}/", ALL),
+        Case(g, f"{B}/jobs/{w.job.pk}/progress/", ALL),
     ]
     api = "/api/partnerships/borough"
     endpoints = [
@@ -167,7 +218,26 @@ def cases(w, review_pk: int, run_pk: int, loc_pk: int = 0) -> list[Case]:
             {"starts_at": "2025-06-12T18:00:00+01:00"},
             api=True,
         ),
+        Case(g, f"{api}/jobs", ALL, api=True),
+        Case(g, f"{api}/jobs/{w.job.pk}", ALL, api=True),
+        # Queued (and, in tests, run at once: no warehouse, so it fails quickly with a reason).
+        Case("POST", f"{api}/jobs/assessment", {M, A},
+             {"area_code": "E22000271", "start": "2025-01-01", "end": "2025-02-28"}, api=True),
+        Case(g, f"{api}/funds", ALL, api=True),
+        Case(g, f"{api}/consultations", ALL, api=True),
+        Case(g, f"{api}/funds/{w.fund.pk}/position?year=2025", ALL, api=True),
+        Case(
+            "POST",
+            f"{api}/funds/{w.fund.pk}/entries",
+            {M, L},
+            {"kind": "received", "occurred_on": "2025-05-01", "amount_pence": 100},
+            api=True,
+        ),
+        Case(g, f"{api}/statutory-reviews/counts", ALL, api=True),
+        Case(g, f"{api}/statutory-reviews/cases", ALL, api=True),
+        Case(g, f"{api}/statutory-reviews/asb-figures/2025", ALL, api=True),
         Case(g, f"{api}/scrutiny/work-programme", ALL, api=True),
+        Case(g, "/api/notifications", ALL | {"outsider"}, api=True),
         Case(g, f"{api}/scrutiny/recommendations", ALL, api=True),
         Case(
             "POST",
@@ -199,6 +269,7 @@ def cases(w, review_pk: int, run_pk: int, loc_pk: int = 0) -> list[Case]:
         Case(g, f"{api}/dashboard", ALL, api=True),
         Case(g, f"{api}/assessments", ALL, api=True),
         Case(g, f"{api}/audit", {M, AD}, api=True),
+        Case(g, "/api/refresh", {M, A, "outsider"}, api=True),
         Case(g, f"{api}/people", {M, AD}, api=True),
         Case(
             "POST", f"{api}/people", {AD}, {"email": "outsider@example.org", "role": MB}, api=True
@@ -277,6 +348,7 @@ def test_permission_matrix(world, role):
         imported=True,
     )
     loc = plan_services.locality_create(actor=None, partnership=w.partnership, name="Town centre")
+    w.job = Job.objects.create(kind="pack", partnership=w.partnership)
     w.board = meeting_services.body_create(
         actor=None, partnership=w.partnership, name="Borough board", kind="board", quorum=2
     )
@@ -299,6 +371,25 @@ def test_permission_matrix(world, role):
     )
     w.version = plan_services.version_create(
         actor=None, period=w.period, title="Draft", drafted_on=dt.date(2023, 1, 5)
+    )
+    # Grant money: a stream with a 2025/26 spend plan line and a return.
+    from saferplaces.web.funds import services as fund_services
+
+    w.fund = fund_services.stream_create(
+        actor=None, partnership=w.partnership, name="Locality Deal Fund", grantor="Commissioner",
+        starts_on=dt.date(2025, 4, 1), ends_on=dt.date(2026, 3, 31), amounts=[(2025, 100, "")],
+    )  # fmt: skip
+    fund_services.line_add(
+        actor=None, stream=w.fund, year=2025, project="Diversion", quarters_pence=[100, 0, 0, 0]
+    )
+    w.fund_return = fund_services.return_create(
+        actor=None, stream=w.fund, year=2025, quarter=1, narrative="On track",
+        today=dt.date(2025, 7, 5),
+    )  # fmt: skip
+    from saferplaces.web.consultation import services as consultation_services
+
+    w.consultation = consultation_services.consultation_create(
+        actor=None, partnership=w.partnership, title="Community safety survey"
     )
     # A second county agreement the borough may ask to join.
     partnership_create(actor=None, name="Second County", slug="second-county", kind="county")
@@ -374,3 +465,46 @@ def test_lead_sees_edit_controls_only_for_own_action(world):
     assert "Give an update" in c.get(f"{B}/work-plan/{world.own_action.pk}/").content.decode()
     page = c.get(f"{B}/work-plan/{world.others_action.pk}/").content.decode()
     assert "Give an update" not in page and "Change action details" not in page
+
+
+@pytest.mark.parametrize("role", [*ROLES, "lead_officer_2", "superuser"])
+def test_review_case_need_to_know(world, role):
+    """A statutory review case is seen only by its named case team (here the manager, who opened
+    it, and the lead officer): every other role, site administrators included, gets 404 on its
+    pages and API, finds nothing in the lists, and sees only counts; each view is audited."""
+    from saferplaces.web.audit.models import AuditEvent
+    from saferplaces.web.reviews import services as review_services
+
+    w = world
+    case = review_services.case_open(
+        actor=w.users["manager"], partnership=w.partnership, kind="dardr",
+        received_on=dt.date(2026, 3, 2), team=[w.users["lead_officer"]],
+    )  # fmt: skip
+    team = role in (M, L)
+    c, token = _client(w, role) if role in w.users or role == "anonymous" else (None, {})
+    urls = [f"{B}/statutory-reviews/{case.pk}/{s}" for s in
+            ("", "step/decide_review/", "recommendations/new/", "team/new/", "redacted.json")]  # fmt: skip
+    seen = AuditEvent.objects.filter(verb="viewed", object_type="statutory review case")
+    for url in urls:
+        before = seen.count()
+        r = c.get(url)
+        if role == "anonymous":
+            assert r.status_code == 302, url
+        else:
+            assert r.status_code == (200 if team else 404), (url, r.status_code)
+            assert seen.count() == before + (1 if team else 0), url
+    if role == "anonymous":
+        return
+    api = Client()
+    r = api.get(f"/api/partnerships/borough/statutory-reviews/cases/{case.pk}", **token)
+    assert r.status_code == (200 if team else 404)
+    listed = api.get("/api/partnerships/borough/statutory-reviews/cases", **token)
+    if role == "outsider":
+        assert listed.status_code == 404
+        return
+    assert [x["reference"] for x in listed.json()] == (["DARDR-2026-001"] if team else [])
+    home = c.get(f"{B}/statutory-reviews/").content.decode()
+    assert ("DARDR-2026-001" in home) == team
+    counts = api.get("/api/partnerships/borough/statutory-reviews/counts", **token).json()
+    assert counts[1]["open"] is None  # one open case: suppressed, for everyone
+

@@ -23,11 +23,17 @@ from ninja.security import django_auth
 from saferplaces.web.accounts.api import router as accounts_router
 from saferplaces.web.api_common import TokenAuth
 from saferplaces.web.audit.api import router as audit_router
+from saferplaces.web.consultation.api import router as consultation_router
 from saferplaces.web.core.middleware import REASONS, too_large_message
+from saferplaces.web.funds.api import router as funds_router
+from saferplaces.web.jobs.api import router as jobs_router
 from saferplaces.web.meetings.api import router as meetings_router
+from saferplaces.web.notifications.api import router as notifications_router
 from saferplaces.web.partnerships.api import router as partnerships_router
 from saferplaces.web.performance.api import router as performance_router
 from saferplaces.web.plans.api import router as plans_router
+from saferplaces.web.refresh.api import router as refresh_router
+from saferplaces.web.reviews.api import router as reviews_router
 
 log = logging.getLogger(__name__)
 
@@ -93,5 +99,10 @@ def _server_error(request: HttpRequest, exc: Exception):
 # Each app's router, in the order its endpoints were published (the plan's first: they were on
 # the API itself), so the OpenAPI document keeps its order.
 for router in (plans_router, accounts_router, partnerships_router, performance_router,
-               audit_router, meetings_router):  # fmt: skip
+               audit_router, meetings_router, notifications_router):  # fmt: skip
     api.add_router("", router)
+api.add_router("", refresh_router)
+api.add_router("", funds_router)
+api.add_router("", consultation_router)
+api.add_router("", jobs_router)
+api.add_router("", reviews_router)

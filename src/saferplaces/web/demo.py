@@ -20,6 +20,8 @@ from django.utils import timezone
 from saferplaces.web import integrations
 from saferplaces.web.accounts import services as account_services
 from saferplaces.web.accounts.models import Organisation, User
+from saferplaces.web.consultation import demo as consultation_demo
+from saferplaces.web.funds import demo as funds_demo
 from saferplaces.web.meetings import demo as meetings_demo
 from saferplaces.web.partnerships import services as p_services
 from saferplaces.web.partnerships.models import Partnership, PartnershipArea, Role
@@ -27,6 +29,7 @@ from saferplaces.web.performance import services as perf_services
 from saferplaces.web.performance.models import Indicator
 from saferplaces.web.plans import services as plan_services
 from saferplaces.web.plans.models import Action, ActionUpdate, Priority
+from saferplaces.web.reviews import demo as reviews_demo
 
 DEMO_PASSWORD = "safer-places-demo"
 # The illustrative partner measure `saferplaces demo` loads (saferplaces.warehouse.measures).
@@ -578,6 +581,12 @@ def load(password: str = DEMO_PASSWORD, home: Path | None = None) -> dict[str, A
     _cannock(districts["cannock-chase"], people, orgs)
     # A year of board and committee meetings, with resolutions and a matter arising.
     meetings_demo.load(districts["tamworth"], county, people)
+    # Tamworth's Locality Deal Fund at the seed's figures; the county fund shared by formula.
+    funds_demo.load(districts["tamworth"], county, people)
+    # Two invented statutory review cases, seen only by their case team (counts for others).
+    reviews_demo.load(districts["tamworth"], people)
+    # A weighted residents' survey feeding public concern; Tamworth's public pages switched on.
+    consultation_demo.load(districts["tamworth"], people)
     for slug in (
         "east-staffordshire",
         "lichfield",

@@ -11,10 +11,17 @@ from typing import Any
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from saferplaces.web.funds import selectors as funds_selectors
+from saferplaces.web.funds.money import pounds, year_label
 from saferplaces.web.partnerships.models import Partnership
 from saferplaces.web.performance import selectors
 from saferplaces.web.performance.selectors import Dashboard, plain_change
+from saferplaces.web.reviews import selectors as review_selectors
 
+REVIEWS_NOTE = (
+    "Counts only: each case is seen by its case team alone. Counts from 1 to 4 are shown as "
+    "“fewer than 5”."
+)
 RAG_WORDS = {"red": "Red", "amber": "Amber", "green": "Green", "": "Not rated"}
 
 
@@ -25,6 +32,10 @@ def context(partnership: Partnership) -> dict[str, Any]:
     return {
         "partnership": partnership,
         "d": d,
+        "funds": funds_selectors.pack_positions(partnership),
+        # Counts only, 1 to 4 suppressed: a case is seen by its case team alone.
+        "reviews": review_selectors.board_counts(partnership, timezone.localdate()),
+        "reviews_note": REVIEWS_NOTE,
         "generated": timezone.localtime(),
     }
 
@@ -183,6 +194,32 @@ def render_docx(partnership: Partnership) -> bytes:
         doc.add_heading(heading, 2)
         for line in lines:
             doc.add_paragraph(line, style="List Bullet")
+    doc.add_heading("Statutory reviews", 1)
+    doc.add_paragraph(REVIEWS_NOTE)
+    t = doc.add_table(rows=1, cols=4)
+    t.style = "Table Grid"
+    for cell, text in zip(t.rows[0].cells, ["Kind", "Open", "Overdue", "Due soon"], strict=True):
+        cell.text = text
+    for k in ctx["reviews"]:
+        r = t.add_row().cells
+        r[0].text = k.label
+        for cell, n in zip(r[1:], (k.open, k.overdue, k.due_soon), strict=True):
+            cell.text = "fewer than 5" if n is None else str(n)
+    if ctx["funds"]:
+        doc.add_heading("Grant money", 1)
+        t = doc.add_table(rows=1, cols=6)
+        t.style = "Table Grid"
+        heads = ["Fund", "Year", "Available", "Planned", "Spent so far", "Forecast unspent"]
+        for cell, text in zip(t.rows[0].cells, heads, strict=True):
+            cell.text = text
+        for pos in ctx["funds"]:
+            r = t.add_row().cells
+            r[0].text, r[1].text = f"{pos.stream.name} ({pos.stream.grantor})", year_label(pos.year)
+            r[2].text, r[3].text = pounds(pos.available_pence), pounds(pos.planned_total)
+            r[4].text, r[5].text = pounds(pos.spent_total), pounds(pos.forecast_unspent_pence)
+        for pos in ctx["funds"]:
+            for a in pos.alerts:
+                doc.add_paragraph(f"{pos.stream.name}: {a.text}", style="List Bullet")
     doc.add_paragraph(
         "Police data: contains public sector information licensed under the Open Government Licence v3.0."
     )

@@ -38,11 +38,32 @@ VIEW_EXEMPT = "view_exempt"
 # Scrutiny: the partnership's response to a scrutiny committee's recommendation is the
 # partnership's decision, recorded by its manager or administrator (not the clerk's minute).
 RESPOND_SCRUTINY = "respond_scrutiny"
+# Grant money (funds app): everyone sees it; the manager keeps streams, allocations, returns and
+# evaluations; lead officers also add spend-plan lines and record spend; approving a spend plan
+# against a resolution, carry-forward and clawback are the manager's or administrator's record.
+VIEW_FUNDS = "view_funds"
+MANAGE_FUNDS = "manage_funds"
+EDIT_SPEND_PLAN = "edit_spend_plan"
+RECORD_SPEND = "record_spend"
+APPROVE_FUNDS = "approve_funds"
+# Public consultation (consultation app): everyone sees the results; the manager and analyst
+# import responses, keep the free-text codebook and "You said, we did"; the public pages of the
+# partnership (public app) are switched on and edited by the manager or administrator.
+VIEW_CONSULTATION = "view_consultation"
+MANAGE_CONSULTATION = "manage_consultation"
+MANAGE_PUBLIC_SITE = "manage_public_site"
 # Object-level capabilities, granted to owners as well as the roles below.
 UPDATE_ACTION = "update_action"
 ENTER_VALUE = "enter_value"
 # Adding an action under a priority (``obj``): the manager under any, its lead officer under it.
 ADD_ACTION = "add_action"
+# The site-wide police data refresh status page (/refresh/): read-only; a person may see it
+# if they hold one of these roles in any partnership.
+VIEW_REFRESH = "view_refresh"
+# Statutory reviews (reviews app): opening a DARDR or ASB Case Review case. Who then sees the case
+# is not a role but its named case team (reviews.selectors.visible_cases); everyone with VIEW
+# sees counts only.
+OPEN_REVIEW_CASE = "open_review_case"
 
 ALL_ROLES = frozenset(Role.values)
 M, A, L, MB, S, AD = (
@@ -76,6 +97,16 @@ MATRIX: dict[str, frozenset[str]] = {
     MANAGE_MEETINGS: frozenset({M, AD}),
     VIEW_EXEMPT: frozenset({M, MB, AD}),
     RESPOND_SCRUTINY: frozenset({M, AD}),
+    VIEW_FUNDS: ALL_ROLES,
+    MANAGE_FUNDS: frozenset({M}),
+    EDIT_SPEND_PLAN: frozenset({M, L}),
+    RECORD_SPEND: frozenset({M, L}),
+    APPROVE_FUNDS: frozenset({M, AD}),
+    VIEW_REFRESH: frozenset({M, A}),
+    VIEW_CONSULTATION: ALL_ROLES,
+    MANAGE_CONSULTATION: frozenset({M, A}),
+    MANAGE_PUBLIC_SITE: frozenset({M, AD}),
+    OPEN_REVIEW_CASE: frozenset({M, AD}),
     # Owners get these through the object rules in `can`; the roles here may act on any object.
     UPDATE_ACTION: frozenset({M}),
     ENTER_VALUE: frozenset({M, A}),

@@ -22,6 +22,7 @@ from urllib.parse import unquote, urlparse
 from csp.constants import NONCE, NONE, SELF
 
 from saferplaces.config import Workspace
+from saferplaces.logs import logging_config
 
 WEB_DIR = Path(__file__).resolve().parent
 WORKSPACE = Workspace.resolve()
@@ -116,9 +117,19 @@ INSTALLED_APPS = [
     "saferplaces.web.performance",
     "saferplaces.web.audit",
     "saferplaces.web.meetings",
+    "django_q",
+    "saferplaces.web.jobs",
+    "saferplaces.web.funds",
+    "saferplaces.web.consultation",
+    "saferplaces.web.public",
+    "saferplaces.web.notifications",
+    "saferplaces.web.refresh",
+    "saferplaces.web.reviews",
 ]
 
 MIDDLEWARE = [
+    # First: the request id (X-Request-ID) and one log line per request, timed end to end.
+    "saferplaces.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "saferplaces.web.core.middleware.ApiJsonErrorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -207,6 +218,8 @@ elif os.environ.get("SAFERPLACES_EMAIL_DIR"):
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Safer Places <no-reply@localhost>")
+# Links in reminders and digests sent by background jobs (no request to take the host from).
+SAFERPLACES_BASE_URL = os.environ.get("SAFERPLACES_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 LOGIN_URL = "accounts:sign-in"
 LOGIN_REDIRECT_URL = "partnerships:list"
 LOGOUT_REDIRECT_URL = "accounts:sign-in"
@@ -278,26 +291,30 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 NINJA_PAGINATION_PER_PAGE = 100
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {
-        "django": {
-            "handlers": ["console"],
-            "level": os.environ.get("SAFERPLACES_LOG_LEVEL", "WARNING"),
-        },
-        "saferplaces": {
-            "handlers": ["console"],
-            "level": os.environ.get("SAFERPLACES_LOG_LEVEL", "INFO"),
-        },
-    },
-}
+# SAFERPLACES_LOG_FORMAT=json: one JSON object per line (saferplaces.logs); text otherwise.
+LOGGING = logging_config()
 
 # Product settings.
 SAFERPLACES_SERVICE_NAME = "Safer Places"
 # An action with no update for this many days is "stale" (one quarter: the review cycle).
 SAFERPLACES_STALE_AFTER_DAYS = int(os.environ.get("SAFERPLACES_STALE_AFTER_DAYS", "90"))
+# Each indicator's derived figures (latest value, RAG, sparkline series, change on a year ago,
+# reference points in words) and its dashboard row, and each work-plan group's table, are
+# cached under keys made from what they show (an indicator's values stamp and settings; the
+# actions' fields), so a write by any process is seen at once and each process may keep its
+# own copy (performance.selectors, plans.selectors). SAFERPLACES_INDICATOR_CACHE=0 turns it
+# off (benchmarks).
+SAFERPLACES_INDICATOR_CACHE = _flag("SAFERPLACES_INDICATOR_CACHE", default=True)
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "derived": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "saferplaces-derived",
+        "TIMEOUT": 24 * 3600,
+        # 300 partnerships x (40 indicators' figures and rows, emerging-issues results, groups).
+        "OPTIONS": {"MAX_ENTRIES": 60000},
+    },
+}
 # Uploaded and generated meeting papers (PDF/Word), each stored once under its checksum.
 SAFERPLACES_MEDIA_ROOT = Path(
     os.environ.get("SAFERPLACES_MEDIA_ROOT", str(WORKSPACE.home / "media"))
@@ -305,3 +322,29 @@ SAFERPLACES_MEDIA_ROOT = Path(
 SAFERPLACES_WAREHOUSE_PATH = Path(
     os.environ.get("SAFERPLACES_WAREHOUSE", str(WORKSPACE.warehouse_path))
 )
+
+# Background jobs (saferplaces.web.jobs): django-q2 with its ORM broker, so the workspace
+# database is the queue (no other server). A job killed with its worker is delivered again
+# once `retry` seconds have passed since it started, so `retry` must exceed the longest job.
+SAFERPLACES_JOBS_TIMEOUT = int(os.environ.get("SAFERPLACES_JOBS_TIMEOUT", "1800"))
+Q_CLUSTER = {
+    "name": "saferplaces",
+    "orm": "default",
+    "workers": int(os.environ.get("SAFERPLACES_JOBS_PROCESSES", "1")),
+    "timeout": SAFERPLACES_JOBS_TIMEOUT,
+    "retry": SAFERPLACES_JOBS_TIMEOUT + int(os.environ.get("SAFERPLACES_JOBS_RETRY_MARGIN", "60")),
+    "poll": 0.5,
+    "catch_up": False,
+    "save_limit": 200,
+    "max_attempts": 0,
+    "label": "Background jobs (engine)",
+}
+# Heartbeats: a worker writes one every HEARTBEAT s (and so does each running job); a running
+# job silent for LOST_AFTER s is delivered again by the sweeper, which runs every SWEEP s.
+SAFERPLACES_JOBS_HEARTBEAT = int(os.environ.get("SAFERPLACES_JOBS_HEARTBEAT", "15"))
+SAFERPLACES_JOBS_LOST_AFTER = int(os.environ.get("SAFERPLACES_JOBS_LOST_AFTER", "90"))
+SAFERPLACES_JOBS_SWEEP = int(os.environ.get("SAFERPLACES_JOBS_SWEEP", "30"))
+# Run jobs in the request that asks for them (tests, or a workspace with no worker at all).
+SAFERPLACES_JOBS_INLINE = _flag("SAFERPLACES_JOBS_INLINE")
+# CSV/XLSX imports larger than this are saved by a background job.
+SAFERPLACES_JOBS_IMPORT_BYTES = int(os.environ.get("SAFERPLACES_JOBS_IMPORT_BYTES", str(256 * 1024)))

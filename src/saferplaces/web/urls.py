@@ -35,5 +35,12 @@ urlpatterns = [
     path("", include("saferplaces.web.performance.urls")),
     path("", include(output_urls)),
     path("", include("saferplaces.web.meetings.urls")),
+    path("", include("saferplaces.web.funds.urls")),
+    path("", include("saferplaces.web.consultation.urls")),
+    path("", include("saferplaces.web.public.urls")),
+    path("", include("saferplaces.web.refresh.urls")),
+    path("", include("saferplaces.web.notifications.urls")),
+    path("", include("saferplaces.web.jobs.urls")),
+    path("", include("saferplaces.web.reviews.urls")),
     path("api/", api.urls),
 ]
