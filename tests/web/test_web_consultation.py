@@ -436,3 +436,12 @@ def test_survey_results_reach_the_assessment_consultation_section(
     assert "What residents told us" in html
     assert f"between {w.low * 100:.0f}% and {w.high * 100:.0f}%" in html
     assert "not how often things happen" in html
+    # The committee report's cover paper gives councillors the survey's headline in words.
+    from saferplaces.reports.committee import build_committee
+
+    cover = " ".join(repr(build_committee(a)).split())
+    assert (
+        "In Community safety survey 2026 (900 responses), the themes residents most often called "
+        "a big problem were anti-social behaviour (45%, likely between 42% and 49%) and drugs "
+        "(43%, likely between 39% and 47%)."
+    ) in cover

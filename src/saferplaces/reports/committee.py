@@ -140,7 +140,8 @@ def build_committee(a: m.Assessment, files: dict[str, str] | None = None) -> Doc
         Para(["Public concern and the partnership's capacity are not yet scored: ",
               todo("officer to add the results of the public consultation and partners' views")]
              if not a.recommended_priorities.inputs_file else
-             f"Public concern and capacity scores come from {PurePath(a.recommended_priorities.inputs_file).name}."),
+             f"Public concern and capacity scores come from {PurePath(a.recommended_priorities.inputs_file).name}."
+             + _residents_said(a)),
     )  # fmt: skip
 
     performance = Section("performance", "Summary of performance").add(
@@ -235,3 +236,22 @@ def build_committee(a: m.Assessment, files: dict[str, str] | None = None) -> Doc
         ],
         kind_label="Committee report",
     ).number()
+
+
+def _residents_said(a: m.Assessment) -> str:
+    """The survey's headline for councillors: the two themes most often called a big problem,
+    with the likely range, from the assessment's consultation section (no new figures)."""
+    c = a.consultation
+    if c is None or not c.themes:
+        return ""
+    top = sorted(c.themes, key=lambda t: t.share, reverse=True)[:2]
+
+    def said(t: m.ConsultationTheme) -> str:
+        text = f"{t.theme.lower()} ({t.share * 100:.0f}%"
+        if t.low is not None and t.high is not None:
+            text += f", likely between {t.low * 100:.0f}% and {t.high * 100:.0f}%"
+        return text + ")"
+
+    return (f" In {c.source}, the themes residents most often called a big problem were "
+            + " and ".join(said(t) for t in top) + ".")  # fmt: skip
+

@@ -372,6 +372,21 @@ def _monthly(con, where_area, area_params, measure, category, weights) -> dict[d
     return _monthly_by(con, where_area, area_params, measure, category, weights).get(None, {})
 
 
+def area_counts(
+    con, codes: list[str], start: dt.date, end: dt.date
+) -> tuple[float | None, dict[dt.date, float], dict[dt.date, float]]:
+    """The population of the areas ``codes`` and their monthly police-recorded crime (ASB
+    excluded) and anti-social behaviour for the months ``start``..``end``, read as the
+    indicators read them (for callers outside this module, such as a fund's formula)."""
+    from saferplaces.assessment.parameters import ASB
+
+    where = f"lsoa21_code IN ({_lsoas_sql(len(codes))}) AND month BETWEEN ? AND ?"
+    params = [*codes, start, end]
+    crime = _monthly(con, where, params, "count", "", None)
+    asb = _monthly(con, where, params, "count", ASB, None)
+    return _population(con, codes), crime, asb
+
+
 # Peer features cover every LSOA of England and Wales: read once per warehouse state.
 _PEER_TABLES: dict[tuple[str | None, str], Any] = {}
 

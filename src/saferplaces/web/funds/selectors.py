@@ -42,7 +42,6 @@ MEASURES: dict[str, str] = {
     "crime": "Police-recorded crime (excluding anti-social behaviour)",
     "asb": "Anti-social behaviour incidents",
 }
-ASB_CATEGORY = "Anti-social behaviour"
 
 
 def streams(partnership: Partnership, *, include_archived: bool = False) -> QuerySet:
@@ -403,14 +402,8 @@ def formula_inputs(
             codes = [a.code for a in p.areas.all()]
             if not codes:
                 raise ValueError(f"{p.name} has no warehouse area, so it has no figures")
-            where = (
-                f"lsoa21_code IN ({integrations._lsoas_sql(len(codes))}) AND month BETWEEN ? AND ?"
-            )
-            params = [*codes, start, end]
-            crime = integrations._monthly(con, where, params, "count", "", None)
-            asb = integrations._monthly(con, where, params, "count", ASB_CATEGORY, None)
+            pop, crime, asb = integrations.area_counts(con, codes, start, end)
             months |= set(crime) | set(asb)
-            pop = integrations._population(con, codes)
             rows.append(
                 {
                     "key": p.slug,
