@@ -3,9 +3,22 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
+
+# The workspace's settings are read once, by whichever test module starts Django first (some
+# outside tests/web do, while they are collected), so its test environment is set here.
+_TMP = Path(tempfile.mkdtemp(prefix="saferplaces-tests-"))
+os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-not-for-production-0123456789")
+# The warehouse path points at a file that does not exist unless a test builds one, so no test
+# reads a developer's real warehouse.
+os.environ.setdefault("SAFERPLACES_WAREHOUSE", str(_TMP / "no-warehouse.duckdb"))
+# A fixed key for statutory review case fields, so no test writes one into a home folder.
+os.environ.setdefault("SAFERPLACES_FIELD_KEY", "dGVzdHMtb25seS1maWVsZC1rZXktMDEyMzQ1Njc4OTA=")
+# Background jobs run in the request that queues them (the jobs tests start real workers).
+os.environ.setdefault("SAFERPLACES_JOBS_INLINE", "1")
 
 SHARED = Path(os.environ.get("SAFERPLACES_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
 

@@ -1,26 +1,21 @@
 """Test set-up for the partnership workspace (pytest-django, configured here and not in pyproject).
 
-DJANGO_SETTINGS_MODULE is set before Django loads. The warehouse path points at a file that does
-not exist unless a test builds one, so no test reads a developer's real warehouse.
+DJANGO_SETTINGS_MODULE is set before Django loads; the rest of the test environment is set in
+tests/conftest.py.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from pathlib import Path
 
+# The workspace's test environment (secret key, no real warehouse, jobs in the request, a
+# fixed field key) is set in tests/conftest.py: some modules outside tests/web start Django
+# while they are collected, before this file is read.
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "saferplaces.web.settings")
-os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-not-for-production-0123456789")
-_TMP = Path(tempfile.mkdtemp(prefix="saferplaces-web-tests-"))
-os.environ.setdefault("SAFERPLACES_WAREHOUSE", str(_TMP / "no-warehouse.duckdb"))
-# A fixed key for statutory review case fields, so no test writes one into a home folder.
-os.environ.setdefault("SAFERPLACES_FIELD_KEY", "dGVzdHMtb25seS1maWVsZC1rZXktMDEyMzQ1Njc4OTA=")
-# Background jobs run in the request that queues them (the jobs tests start real workers).
-os.environ.setdefault("SAFERPLACES_JOBS_INLINE", "1")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
