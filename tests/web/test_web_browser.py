@@ -108,6 +108,19 @@ def axe_problems(page) -> list[str]:
     ]
 
 
+def assert_accessible(page) -> None:
+    """No serious or critical axe-core problem on the page as it stands."""
+    problems = axe_problems(page)
+    assert not problems, problems
+
+
+def fill_date(page, name: str, d: str, m: str, y: str) -> None:
+    """Fills a GOV.UK date input (day, month, year) of the form field ``name``."""
+    page.fill(f"#id_{name}_0", d)
+    page.fill(f"#id_{name}_1", m)
+    page.fill(f"#id_{name}_2", y)
+
+
 def test_sign_in_page_and_errors_are_accessible(browser, live_server, live_world):
     ctx = browser.new_context(bypass_csp=True)
     page = ctx.new_page()

@@ -8,7 +8,9 @@ import io
 from pathlib import Path
 
 import pytest
-from test_web_browser import ARGS, AXE, CHROMIUM, axe_problems, browser, live_world, page_for
+from test_web_browser import ARGS, AXE, CHROMIUM, browser, live_world, page_for
+from test_web_browser import assert_accessible as _ok
+from test_web_browser import fill_date as _date
 
 # The fixtures are shared with the main browser journeys (imported, so pytest finds them here).
 __all__ = ["ARGS", "browser", "live_world", "page_for"]
@@ -20,17 +22,6 @@ pytestmark = [
 ]
 
 B = "/partnerships/borough"
-
-
-def _ok(page) -> None:
-    problems = axe_problems(page)
-    assert not problems, problems
-
-
-def _date(page, name: str, d: str, m: str, y: str) -> None:
-    page.fill(f"#id_{name}_0", d)
-    page.fill(f"#id_{name}_1", m)
-    page.fill(f"#id_{name}_2", y)
 
 
 def test_spend_line_spend_and_the_quarterly_return(page_for, live_server, live_world):

@@ -6,7 +6,8 @@ meeting, and once closed it is no longer."""
 from __future__ import annotations
 
 import pytest
-from test_web_browser import ARGS, AXE, CHROMIUM, axe_problems, browser, live_world, page_for
+from test_web_browser import ARGS, AXE, CHROMIUM, browser, live_world, page_for
+from test_web_browser import assert_accessible as _ok
 
 # The fixtures are shared with the main browser journeys (imported, so pytest finds them here).
 __all__ = ["ARGS", "browser", "live_world", "page_for"]
@@ -18,11 +19,6 @@ pytestmark = [
 ]
 
 B = "/partnerships/borough"
-
-
-def _ok(page) -> None:
-    problems = axe_problems(page)
-    assert not problems, problems
 
 
 def test_board_meeting_from_agenda_to_matter_arising_closed(

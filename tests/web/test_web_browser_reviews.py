@@ -5,13 +5,10 @@ A partnership member outside the case team then finds nothing but counts."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
-from cryptography.fernet import Fernet
-from test_web_browser import ARGS, AXE, CHROMIUM, axe_problems, browser, live_world, page_for
-
-os.environ.setdefault("SAFERPLACES_FIELD_KEY", Fernet.generate_key().decode())
+from test_web_browser import ARGS, AXE, CHROMIUM, browser, live_world, page_for
+from test_web_browser import assert_accessible as _ok
+from test_web_browser import fill_date as _date
 
 __all__ = ["ARGS", "browser", "live_world", "page_for"]
 
@@ -22,17 +19,6 @@ pytestmark = [
 ]
 
 B = "/partnerships/borough"
-
-
-def _ok(page) -> None:
-    problems = axe_problems(page)
-    assert not problems, problems
-
-
-def _date(page, name: str, d: str, m: str, y: str) -> None:
-    page.fill(f"#id_{name}_0", d)
-    page.fill(f"#id_{name}_1", m)
-    page.fill(f"#id_{name}_2", y)
 
 
 def _step(page, button: str, d: str, m: str, y: str, **extra: str) -> None:
