@@ -652,7 +652,8 @@ def rows_for(backend: str, measured: dict, workers: int) -> list[dict]:
     res = measured["results"]
     db = "PostgreSQL" if backend == "postgres" else "SQLite"
     base_mode = "before" if "before" in res else "off"
-    base_words = {"before": "before (git HEAD)", "off": "cache off"}[base_mode]
+    before = os.environ.get("SAFERPLACES_BENCH_BASELINE_LABEL", "git HEAD")
+    base_words = {"before": f"before ({before})", "off": "cache off"}[base_mode]
     rows = []
     for label, _think, _spread in bench_web.SHAPES:
         for mode in res:
